@@ -1,0 +1,13 @@
+/**
+ * Loads every module that defines GraphQL documents, so check-schema can validate them all.
+ * A new job area with a queries.ts adds one line here.
+ */
+import { definedQueries, type GqlDocument } from './clients/gql.js';
+
+export async function loadAllQueries(): Promise<readonly GqlDocument[]> {
+  const modules: string[] = [
+    // e.g. './lora-cache/queries.js', './os2sync/queries.js', './sanity/queries.js', './reports/queries.js'
+  ];
+  for (const m of modules) await import(m);
+  return definedQueries();
+}

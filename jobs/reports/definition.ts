@@ -1,0 +1,29 @@
+import type { JobDefinition } from '../../orchestrator/job.js';
+import { notBuilt } from '../not-built.js';
+
+export const reportsEngagementsManagers: JobDefinition = {
+  name: 'reports_engagements_managers',
+  stage: 'report',
+  toggle: ['crontab.RUN_REPORTS_ENGAGEMENTS_MANAGERS'],
+  description: '"Engagementer og ledere" (and the CPR variant) as CSV and XLSX',
+  needs: () => ['exports_cache_loracache'],
+  load: notBuilt('reports_engagements_managers'),
+};
+
+export const reportsCsv: JobDefinition = {
+  name: 'reports_csv',
+  stage: 'report',
+  toggle: ['crontab.RUN_REPORTS_CSV'],
+  description: 'The five shared CSV reports',
+  needs: () => ['exports_cache_loracache'],
+  load: notBuilt('reports_csv'),
+};
+
+export const reportsInvalidCpr: JobDefinition = {
+  name: 'reports_invalid_cpr',
+  stage: 'report',
+  toggle: ['crontab.RUN_REPORTS_INVALID_CPR'],
+  description: 'Persons with a missing, malformed or impossible CPR number (fictive ones flagged)',
+  needs: () => ['exports_cache_loracache'],
+  load: notBuilt('reports_invalid_cpr'),
+};

@@ -1,0 +1,11 @@
+import type { JobDefinition } from '../../orchestrator/job.js';
+import { notBuilt } from '../not-built.js';
+
+export const sanityCheckMoData: JobDefinition = {
+  name: 'sanity_check_mo_data',
+  stage: 'pre',
+  toggle: ['crontab.RUN_MO_DATA_SANITY_CHECK'],
+  description: 'Informational: duplicate class user_keys within a facet, duplicate CPR numbers',
+  informational: true,
+  load: notBuilt('sanity_check_mo_data'),
+};

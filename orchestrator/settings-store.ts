@@ -1,0 +1,53 @@
+/**
+ * The loaded settings: a flat map of dotted keys (DIPEX format) with environment overrides applied.
+ * Jobs read values through `value(spec)` so defaults and parsing live in one place.
+ */
+import type { SettingSpec } from './setting-spec.js';
+
+export class SettingsError extends Error {
+  constructor(
+    public readonly key: string,
+    message: string,
+  ) {
+    super(`${key}: ${message}`);
+    this.name = 'SettingsError';
+  }
+}
+
+export class Settings {
+  constructor(
+    /** The raw flat map (file values with env overrides applied). */
+    readonly raw: Readonly<Record<string, unknown>>,
+    /** Where the settings came from (path or description), for messages. */
+    readonly source: string,
+  ) {}
+
+  has(key: string): boolean {
+    return this.raw[key] !== undefined && this.raw[key] !== null;
+  }
+
+  get(key: string): unknown {
+    return this.raw[key];
+  }
+
+  /** Parsed value of a declared key, or its default. Throws SettingsError naming the key when invalid or missing. */
+  value<T>(spec: SettingSpec<T>): T {
+    const raw = this.raw[spec.key];
+    if (raw === undefined || raw === null || raw === '') {
+      if (spec.default !== undefined) return spec.default;
+      if (spec.required) throw new SettingsError(spec.key, 'is required but not set');
+      return undefined as T;
+    }
+    const parsed = spec.schema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new SettingsError(spec.key, `${issue?.message ?? 'invalid value'} (expected ${spec.type})`);
+    }
+    return parsed.data;
+  }
+
+  /** A copy with some keys replaced (tests, demo). */
+  with(overrides: Record<string, unknown>): Settings {
+    return new Settings({ ...this.raw, ...overrides }, this.source);
+  }
+}
