@@ -1,0 +1,101 @@
+/**
+ * Opening the newest snapshot read-only: the one way other jobs (reports, OS2sync with `use_lc_db`, the SQL
+ * export) read MO data in bulk. Query `reader.db` with plain SQL on the tables of ./schema.ts.
+ */
+import fs from 'node:fs';
+import DatabaseCtor, { type Database } from 'better-sqlite3';
+import type { JobPaths } from '../../orchestrator/job.js';
+import type { Settings } from '../../orchestrator/settings-store.js';
+import { SNAPSHOT_JOB, snapshotPath, type SnapshotMode } from './paths.js';
+
+export interface SnapshotInfo {
+  mode: SnapshotMode;
+  moUrl: string;
+  graphqlVersion: string;
+  /** When MO was first queried for this snapshot. */
+  buildStarted: Date;
+  /** When the snapshot was complete (just before it was renamed into place). */
+  buildFinished: Date;
+  /** False: the `brugere.cpr` column holds empty strings. */
+  exportCpr: boolean;
+  primaryManagerResponsibility: string | null;
+  /** Rows per table. */
+  rowCounts: Record<string, number>;
+}
+
+export interface SnapshotReader {
+  /** The open read-only connection. */
+  readonly db: Database;
+  readonly info: SnapshotInfo;
+  /** Absolute path of the snapshot file. */
+  readonly path: string;
+  close(): void;
+}
+
+export interface OpenSnapshotOptions {
+  settings: Settings;
+  paths: JobPaths;
+  /** Default `actual`. */
+  mode?: SnapshotMode;
+  /**
+   * Refuse a snapshot whose build started before this time. Pass `ctx.runStartedAt` when the job declared the
+   * snapshot job as a prerequisite and it ran in this run (`ctx.prerequisitesRanThisRun`).
+   */
+  notOlderThan?: Date;
+}
+
+interface InfoRow {
+  mode: string;
+  mo_url: string;
+  graphql_version: string;
+  build_started: string;
+  build_finished: string;
+  export_cpr: number;
+  primary_manager_responsibility: string | null;
+  row_counts: string;
+}
+
+/** Reads `snapshot_info` from an open snapshot. */
+export function readSnapshotInfo(db: Database): SnapshotInfo {
+  const row = db.prepare('SELECT * FROM snapshot_info LIMIT 1').get() as InfoRow | undefined;
+  if (!row) throw new Error('snapshot_info is empty');
+  return {
+    mode: row.mode as SnapshotMode,
+    moUrl: row.mo_url,
+    graphqlVersion: row.graphql_version,
+    buildStarted: new Date(row.build_started),
+    buildFinished: new Date(row.build_finished),
+    exportCpr: row.export_cpr === 1,
+    primaryManagerResponsibility: row.primary_manager_responsibility,
+    rowCounts: JSON.parse(row.row_counts) as Record<string, number>,
+  };
+}
+
+/** Opens the snapshot of a mode read-only. Throws a one-line Error naming the file and the job to run. */
+export function openSnapshot(opts: OpenSnapshotOptions): SnapshotReader {
+  const mode = opts.mode ?? 'actual';
+  const file = snapshotPath(opts.settings, opts.paths, mode);
+  const job = SNAPSHOT_JOB[mode];
+  if (!fs.existsSync(file)) throw new Error(`snapshot ${file} does not exist; run ${job} first`);
+  let db: Database;
+  try {
+    db = new DatabaseCtor(file, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    throw new Error(`snapshot ${file} cannot be opened (${(err as Error).message}); run ${job} again`);
+  }
+  let info: SnapshotInfo;
+  try {
+    info = readSnapshotInfo(db);
+  } catch (err) {
+    db.close();
+    throw new Error(`snapshot ${file} is not a valid snapshot (${(err as Error).message}); run ${job} again`);
+  }
+  if (opts.notOlderThan && info.buildStarted.getTime() < opts.notOlderThan.getTime()) {
+    db.close();
+    throw new Error(
+      `snapshot ${file} was built at ${info.buildStarted.toISOString()}, before this run started ` +
+        `(${opts.notOlderThan.toISOString()}); run ${job} first`,
+    );
+  }
+  return { db, info, path: file, close: () => db.close() };
+}
