@@ -1,6 +1,25 @@
-/** `job-runner schedule`: owned by the operations work (issue 3). Placeholder until it lands. */
+/**
+ * `job-runner schedule`: the long-running daemon that runs the nightly plan on `runner.schedule`
+ * in `runner.timezone` (docs/operations.md). The loop itself is orchestrator/scheduler/daemon.ts.
+ */
+import path from 'node:path';
+import winston from 'winston';
+import type { Logger } from 'winston';
 import type { Settings } from '../settings-store.js';
 import type { RunSummary, RunTrigger } from '../events.js';
+import { openHistory } from '../history.js';
+import { scheduleSpec, stateDirSpec, timezoneSpec } from '../runner-settings.js';
+import { cronCalendar } from '../scheduler/cron-calendar.js';
+import {
+  type Clock,
+  type ScheduleHistory,
+  ScheduleDaemon,
+  type Ticker,
+  type Timers,
+} from '../scheduler/daemon.js';
+import { scheduleHistory } from '../scheduler/history-adapter.js';
+import { nodeCronTicker } from '../scheduler/node-cron-ticker.js';
+import { catchUpSpec } from '../scheduler/settings.js';
 
 export interface ScheduleOptions {
   settings: Settings;
@@ -8,10 +27,74 @@ export interface ScheduleOptions {
   runNight: (trigger: RunTrigger, signal: AbortSignal) => Promise<RunSummary>;
   /** Aborted on SIGINT/SIGTERM. */
   signal: AbortSignal;
+  /** Daemon log lines (default: console). */
+  logger?: Logger;
+  /** Default: `{runner.state_dir}/history.sqlite`, state dir resolved against the working directory. */
+  history?: ScheduleHistory;
+  /** Injected in tests. */
+  clock?: Clock;
+  timers?: Timers;
+  ticker?: Ticker;
 }
 
-/** Resolves with the process exit code. */
-export async function scheduleAction(_opts: ScheduleOptions): Promise<number> {
-  process.stderr.write('job-runner schedule: not available in this version\n');
-  return 2;
+const realClock: Clock = { now: () => new Date() };
+const realTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+function consoleLogger(): Logger {
+  return winston.createLogger({
+    level: 'info',
+    format: winston.format.combine(
+      winston.format.timestamp(),
+      winston.format.printf((i) => `${String(i.timestamp)} ${i.level} ${String(i.message)}`),
+    ),
+    transports: [new winston.transports.Console()],
+  });
+}
+
+/** Resolves with the process exit code: 0 after a clean stop, 2 on a settings error. */
+export async function scheduleAction(opts: ScheduleOptions): Promise<number> {
+  const logger = opts.logger ?? consoleLogger();
+  let daemon: ScheduleDaemon;
+  let close = (): void => undefined;
+  try {
+    const expression = opts.settings.value(scheduleSpec);
+    const timeZone = opts.settings.value(timezoneSpec);
+    const calendar = (() => {
+      try {
+        return cronCalendar(expression, timeZone);
+      } catch (err) {
+        throw new Error(`runner.schedule: ${(err as Error).message}`);
+      }
+    })();
+    let history = opts.history;
+    if (!history) {
+      const store = openHistory(path.resolve(opts.settings.value(stateDirSpec), 'history.sqlite'));
+      close = () => store.close();
+      history = scheduleHistory(store);
+    }
+    daemon = new ScheduleDaemon({
+      calendar,
+      catchUpMs: opts.settings.value(catchUpSpec),
+      runNight: opts.runNight,
+      history,
+      logger,
+      clock: opts.clock ?? realClock,
+      timers: opts.timers ?? realTimers,
+      ticker: opts.ticker ?? nodeCronTicker(timeZone),
+      pid: process.pid,
+    });
+  } catch (err) {
+    close();
+    process.stderr.write(`job-runner schedule: ${(err as Error).message.split('\n')[0]}\n`);
+    return 2;
+  }
+  try {
+    await daemon.run(opts.signal);
+  } finally {
+    close();
+  }
+  return 0;
 }
