@@ -18,14 +18,7 @@ export type Stage = 'pre' | 'import' | 'prepare' | 'export' | 'report' | 'post';
 
 /** Final status of one job in one run (DESIGN §4). `pending`/`running` only while a run is in progress. */
 export type JobStatus =
-  | 'pending'
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'timed_out'
-  | 'skipped'
-  | 'cancelled'
-  | 'disabled';
+  'pending' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'skipped' | 'cancelled' | 'disabled';
 
 /** Paths a job may use. All absolute. */
 export interface JobPaths {
@@ -95,6 +88,14 @@ export interface JobDefinition {
   stateFiles?(s: Settings, paths: JobPaths): string[];
   /** Informational jobs never block anything (nothing may need them). */
   informational?: boolean;
+  /**
+   * Overrides the toggle rule (any toggle key JSON true or "true"). For toggles that are not booleans,
+   * e.g. `crontab.CRON_BACKUP` (a directory: enabled when set). When given, the toggle keys are not
+   * validated as booleans.
+   */
+  enabled?(s: Settings): boolean;
+  /** Timeout in ms when `runner.timeout.<job>` is not set (command jobs' `timeout`); else `runner.job_timeout`. */
+  defaultTimeoutMs?: number;
   /** Loads the implementation lazily so `list` and `status` stay fast. */
   load(): Promise<{ run(ctx: JobContext): Promise<JobResult> }>;
 }

@@ -9,7 +9,7 @@ export interface SettingSpec<T = unknown> {
   /** Flat dotted key as in DIPEX's settings.json, e.g. `os2sync.api_url`. */
   key: string;
   /** Validates the value (after env override parsing). */
-  schema: z.ZodType<T>;
+  schema: z.ZodType<T, z.ZodTypeDef, unknown>;
   /** Type as shown in docs: `string`, `boolean`, `integer`, `duration`, `URL`, `UUID[]` … */
   type: string;
   /** Default when the key is absent (documented). */
@@ -29,26 +29,28 @@ export function setting<T>(spec: SettingSpec<T>): SettingSpec<T> {
 }
 
 /** A DIPEX toggle: JSON true or the string "true" (any case) is on; false/"false"/absent is off. */
-export const toggleSchema = z.union([z.boolean(), z.string()]).refine(
-  (v) => typeof v === 'boolean' || /^(true|false)$/i.test(v),
-  { message: 'expected true or false' },
-);
+export const toggleSchema = z
+  .union([z.boolean(), z.string()])
+  .refine((v) => typeof v === 'boolean' || /^(true|false)$/i.test(v), { message: 'expected true or false' });
 
 export function toggleOn(value: unknown): boolean {
   return value === true || (typeof value === 'string' && value.toLowerCase() === 'true');
 }
 
 /** Accepts booleans and "true"/"false" strings (env overrides and DIPEX files use both). */
-export const boolSchema = z.union([z.boolean(), z.enum(['true', 'false', 'True', 'False', 'TRUE', 'FALSE'])]).transform(
-  (v) => (typeof v === 'boolean' ? v : v.toLowerCase() === 'true'),
-);
+export const boolSchema = z
+  .union([z.boolean(), z.enum(['true', 'false', 'True', 'False', 'TRUE', 'FALSE'])])
+  .transform((v) => (typeof v === 'boolean' ? v : v.toLowerCase() === 'true'));
 
 /** A duration as `4h`, `30m`, `90s`, `500ms`, or a number of seconds. Parsed to milliseconds. */
 export const durationSchema = z.union([z.number().nonnegative(), z.string()]).transform((v, ctx) => {
   if (typeof v === 'number') return v * 1000;
   const parsed = /^\d+$/.test(v.trim()) ? Number(v) * 1000 : ms(v.trim() as ms.StringValue);
   if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 0) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected a duration like 4h, 30m or 90s, got "${v}"` });
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `expected a duration like 4h, 30m or 90s, got "${v}"`,
+    });
     return z.NEVER;
   }
   return parsed;
@@ -56,5 +58,11 @@ export const durationSchema = z.union([z.number().nonnegative(), z.string()]).tr
 
 export const urlSchema = z.string().url();
 export const uuidSchema = z.string().uuid();
-export const intSchema = z.union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)]);
+export const intSchema = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^-?\d+$/)
+    .transform(Number),
+]);
 export const positiveIntSchema = intSchema.pipe(z.number().int().positive());

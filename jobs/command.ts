@@ -1,0 +1,95 @@
+/**
+ * Operator-defined command jobs (`runner.jobs`, DESIGN §6): `/bin/sh -c COMMAND` in the repository root,
+ * env = runner env + the job's `env`, output to the job's log, exit code 0 = success. The command runs in
+ * its own process group so a timeout or SIGTERM kills everything it started.
+ */
+import { spawn } from 'node:child_process';
+import readline from 'node:readline';
+import type { JobContext, JobDefinition, JobResult } from '../orchestrator/job.js';
+import type { Settings } from '../orchestrator/settings-store.js';
+import {
+  commandJobEntrySchema,
+  killGraceSpec,
+  type CommandJobEntry,
+} from '../orchestrator/runner-settings.js';
+
+/** Valid `runner.jobs` entries as job definitions (invalid ones are reported by validation, not here). */
+export function commandJobs(settings: Settings): JobDefinition[] {
+  const entries = settings.get('runner.jobs');
+  if (!entries || typeof entries !== 'object' || Array.isArray(entries)) return [];
+  const defs: JobDefinition[] = [];
+  for (const [name, raw] of Object.entries(entries as Record<string, unknown>)) {
+    const parsed = commandJobEntrySchema.safeParse(raw);
+    if (!parsed.success || !/^[A-Za-z0-9_.-]+$/.test(name)) continue;
+    defs.push(commandJobDefinition(name, parsed.data));
+  }
+  return defs;
+}
+
+export function commandJobDefinition(name: string, entry: CommandJobEntry): JobDefinition {
+  return {
+    name,
+    stage: entry.stage,
+    toggle: [`runner.jobs.${name}.enabled`],
+    description: entry.description ?? `command: ${entry.command}`,
+    enabled: () => entry.enabled ?? true,
+    needs: () => entry.needs ?? [],
+    ...(entry.timeout !== undefined ? { defaultTimeoutMs: entry.timeout } : {}),
+    load: async () => ({ run: (ctx: JobContext) => runCommand(entry, ctx) }),
+  };
+}
+
+/** Kills a detached child's whole process group: SIGTERM, then SIGKILL after the grace period. */
+export function killGroup(pid: number, graceMs: number): void {
+  const kill = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  kill('SIGTERM');
+  setTimeout(() => kill('SIGKILL'), graceMs).unref();
+}
+
+export async function runCommand(entry: CommandJobEntry, ctx: JobContext): Promise<JobResult> {
+  if (ctx.dryRun) {
+    ctx.logger.info(`dry run: would run: ${entry.command}`);
+    return { message: `dry run: not executed: ${entry.command}` };
+  }
+  ctx.signal.throwIfAborted();
+  const grace = ctx.settings.value(killGraceSpec);
+  const child = spawn('/bin/sh', ['-c', entry.command], {
+    cwd: ctx.paths.root,
+    env: { ...ctx.env, ...(entry.env ?? {}) } as NodeJS.ProcessEnv,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const onAbort = () => child.pid !== undefined && killGroup(child.pid, grace);
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  let lastLine = '';
+  const pipe = (stream: NodeJS.ReadableStream, level: 'info' | 'warn') => {
+    readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+      if (line.trim()) lastLine = line;
+      ctx.logger.log(ctx.verbose ? 'info' : 'debug', line, {
+        stream: level === 'info' ? 'stdout' : 'stderr',
+      });
+    });
+  };
+  pipe(child.stdout!, 'info');
+  pipe(child.stderr!, 'warn');
+  try {
+    const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+      (resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (code, signal) => resolve({ code, signal }));
+      },
+    );
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    if (code === 0) return { message: lastLine ? lastLine.slice(0, 200) : undefined };
+    const why = signal ? `killed by ${signal}` : `exit code ${code}`;
+    throw new Error(`${why}${lastLine ? `: ${lastLine.slice(0, 200)}` : ''}`);
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+}

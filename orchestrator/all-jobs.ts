@@ -1,0 +1,27 @@
+/**
+ * The composition of every job the runner knows: the catalogue (jobs/registry.ts) followed by the
+ * operator's command jobs from `runner.jobs`. Definitions only; implementations load lazily.
+ */
+import { builtinJobs } from '../jobs/registry.js';
+import { commandJobs } from '../jobs/command.js';
+import type { JobDefinition } from './job.js';
+import type { SettingSpec } from './setting-spec.js';
+import type { Settings } from './settings-store.js';
+import { runnerSettings } from './runner-settings.js';
+
+export function allJobs(settings: Settings): JobDefinition[] {
+  return [...builtinJobs, ...commandJobs(settings)];
+}
+
+/** Every declared settings key (runner + catalogue jobs), for env overrides, redaction and docs. */
+export function allSpecs(jobs: readonly JobDefinition[] = builtinJobs): SettingSpec[] {
+  const seen = new Set<string>();
+  const out: SettingSpec[] = [];
+  for (const spec of [...runnerSettings, ...jobs.flatMap((j) => j.settings ?? [])]) {
+    if (!seen.has(spec.key)) {
+      seen.add(spec.key);
+      out.push(spec);
+    }
+  }
+  return out;
+}

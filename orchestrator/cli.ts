@@ -1,0 +1,150 @@
+/**
+ * `job-runner`: the operators' interface (DESIGN §5). Commands load lazily so `list` and `status` stay
+ * fast. Expected errors map to exit codes here, in one place: one line on stderr, never a stack trace.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ExitError } from './errors.js';
+import type { GlobalOptions } from './commands/context.js';
+
+function globals(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals() as GlobalOptions;
+}
+
+let result: Promise<number> | undefined;
+function start(fn: () => Promise<number>): void {
+  result = fn();
+}
+
+export function buildProgram(): Command {
+  const program = new Command('job-runner')
+    .description('Nightly batch job orchestrator for OS2mo')
+    .option('--settings <file>', 'settings file (default: $CUSTOMER_SETTINGS, else ./settings.json)')
+    .option('--verbose', 'more output (debug lines, command output on the console)')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('run')
+    .description(
+      'run the nightly plan, or only the named jobs or stages (imports, prepare, exports, reports)',
+    )
+    .argument('[jobs...]', 'job or stage names')
+    .option('--with-deps', "also run the named jobs' prerequisites")
+    .option('--resume', 'rerun what failed, timed out, was cancelled or skipped in the last run')
+    .option('--dry-run', 'jobs compute but change nothing; command jobs are printed, not run')
+    .action((jobs: string[], _o, cmd: Command) =>
+      start(async () => (await import('./commands/run.js')).runAction(jobs, globals(cmd))),
+    );
+
+  program
+    .command('status')
+    .description('the last run: each job with stage, status, start, duration, message and log path')
+    .option('--run <id>', 'a given run instead of the last one')
+    .option('--json', 'machine-readable output')
+    .action((_o, cmd: Command) =>
+      start(async () => (await import('./commands/status.js')).statusAction(globals(cmd))),
+    );
+
+  program
+    .command('history')
+    .description('past runs, or the past attempts of one job')
+    .argument('[job]')
+    .option('--limit <n>', 'how many', '20')
+    .option('--json', 'machine-readable output')
+    .action((job: string | undefined, _o, cmd: Command) =>
+      start(async () => (await import('./commands/history.js')).historyAction(job, globals(cmd))),
+    );
+
+  program
+    .command('logs')
+    .description("print a job's log from the last run")
+    .argument('<job>')
+    .option('--run <id>', 'a given run instead of the last one')
+    .option('--follow', 'keep printing until the job ends')
+    .action((job: string, _o, cmd: Command) =>
+      start(async () => (await import('./commands/logs.js')).logsAction(job, globals(cmd))),
+    );
+
+  program
+    .command('list')
+    .description('every job: stage, enabled, prerequisites, toggle key')
+    .option('--json', 'machine-readable output')
+    .action((_o, cmd: Command) =>
+      start(async () => (await import('./commands/list.js')).listAction(globals(cmd))),
+    );
+
+  program
+    .command('graph')
+    .description('the nightly plan as a picture')
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['mermaid', 'dot']).default('mermaid'),
+    )
+    .action((_o, cmd: Command) =>
+      start(async () => (await import('./commands/graph.js')).graphAction(globals(cmd))),
+    );
+
+  program
+    .command('check')
+    .description('validate the settings of the runner and of every enabled job; run nothing')
+    .action((_o, cmd: Command) =>
+      start(async () => (await import('./commands/check.js')).checkAction(globals(cmd))),
+    );
+
+  program
+    .command('check-schema')
+    .description("validate every GraphQL query against MO's schema")
+    .option('--schema <file>', 'a schema SDL file')
+    .option('--mo-url <url>', 'fetch the live schema from this MO')
+    .action((_o, cmd: Command) =>
+      start(async () => {
+        const o = globals(cmd) as GlobalOptions & { schema?: string; moUrl?: string };
+        const { loadContext } = await import('./commands/context.js');
+        const ctx = loadContext(o);
+        const { runCheckSchema } = await import('../jobs/clients/check-schema.js');
+        return runCheckSchema({
+          schema: o.schema,
+          moUrl: o.moUrl,
+          settings: ctx.settings,
+          env: ctx.env,
+          out: ctx.out,
+        });
+      }),
+    );
+
+  program
+    .command('schedule')
+    .description('long-running daemon: runs the nightly plan on runner.schedule')
+    .action((_o, cmd: Command) =>
+      start(async () => (await import('./commands/schedule-entry.js')).scheduleEntry(globals(cmd))),
+    );
+  return program;
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof ExitError) {
+    if (err.message) process.stderr.write(`job-runner: ${err.message}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof CommanderError) {
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`job-runner: internal error: ${msg.split('\n')[0]}\n`);
+  if (process.env.JOB_RUNNER_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  return 70;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  await program.parseAsync(argv);
+  return result ? await result : 0;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.exitCode = exitCodeFor(err);
+  },
+);

@@ -1,0 +1,18 @@
+/** `job-runner check`: every settings problem (runner keys, toggles, plan, each enabled job); runs nothing. */
+import { checkTrust, validateSettings } from '../settings.js';
+import { formatProblem } from '../errors.js';
+import { isEnabled } from '../plan.js';
+import { type GlobalOptions, loadContext } from './context.js';
+
+export async function checkAction(opts: GlobalOptions): Promise<number> {
+  const ctx = loadContext(opts);
+  checkTrust([ctx.settings.source, ctx.stateDir]);
+  const problems = validateSettings(ctx.settings, ctx.jobs);
+  for (const p of problems) process.stderr.write(formatProblem(p) + '\n');
+  if (problems.length) return 2;
+  const enabled = ctx.jobs.filter((j) => isEnabled(j, ctx.settings)).map((j) => j.name);
+  ctx.out(
+    `settings OK (${ctx.settings.source}): ${enabled.length} jobs enabled${enabled.length ? `: ${enabled.join(', ')}` : ''}`,
+  );
+  return 0;
+}

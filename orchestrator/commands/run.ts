@@ -1,0 +1,51 @@
+/** `job-runner run [JOB...] [--with-deps] [--resume] [--dry-run]`. */
+import { runJobs } from '../run-night.js';
+import type { GlobalOptions } from './context.js';
+import { loadContext } from './context.js';
+import { UsageError } from '../errors.js';
+
+export interface RunCommandOptions extends GlobalOptions {
+  withDeps?: boolean;
+  resume?: boolean;
+  dryRun?: boolean;
+}
+
+export async function runAction(jobNames: string[], opts: RunCommandOptions): Promise<number> {
+  if (opts.resume && jobNames.length)
+    throw new UsageError("--resume reruns the last run's unfinished jobs; give no job names with it");
+  if (opts.withDeps && jobNames.length === 0) throw new UsageError('--with-deps needs at least one job name');
+  const ctx = loadContext(opts);
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      process.stderr.write(`received ${sig}: cancelling running jobs\n`);
+      controller.abort();
+    } else {
+      process.stderr.write(`received ${sig} again: exiting now\n`);
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const summary = await runJobs({
+      settings: ctx.settings,
+      jobs: ctx.jobs,
+      select: jobNames,
+      withDeps: opts.withDeps ?? false,
+      resume: opts.resume ?? false,
+      dryRun: opts.dryRun ?? false,
+      verbose: opts.verbose ?? false,
+      trigger: opts.resume ? 'resume' : 'cli',
+      signal: controller.signal,
+      env: ctx.env,
+      root: ctx.root,
+    });
+    return summary.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

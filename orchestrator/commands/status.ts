@@ -1,0 +1,90 @@
+/** `job-runner status [--run ID] [--json]`: the last (or a given) run, one line per job with its log path. */
+import fs from 'node:fs';
+import { openHistory, type JobRunRow, type RunRow } from '../history.js';
+import { historyPath } from '../run-night.js';
+import { pidAlive } from '../lock.js';
+import { UsageError } from '../errors.js';
+import { type GlobalOptions, formatDuration, formatTime, loadContext, table } from './context.js';
+
+export interface StatusOptions extends GlobalOptions {
+  run?: string;
+  json?: boolean;
+}
+
+const HEARTBEAT_FRESH_MS = 2 * 60_000;
+
+export function statusJson(run: RunRow | undefined, jobs: JobRunRow[]) {
+  return {
+    run: run
+      ? { id: run.id, status: run.status, started: run.started, finished: run.finished, trigger: run.trigger }
+      : null,
+    jobs: jobs.map((j) => ({
+      name: j.name,
+      stage: j.stage,
+      status: j.status,
+      started: j.started,
+      finished: j.finished,
+      duration_ms: j.durationMs,
+      message: j.message,
+      log: j.log,
+    })),
+  };
+}
+
+export async function statusAction(opts: StatusOptions): Promise<number> {
+  const ctx = loadContext(opts);
+  const file = historyPath(ctx.stateDir);
+  if (!fs.existsSync(file)) {
+    if (opts.json) ctx.out(JSON.stringify(statusJson(undefined, [])));
+    else ctx.out(`no runs yet (state dir ${ctx.stateDir})`);
+    return 0;
+  }
+  const history = openHistory(file, { readonly: true });
+  try {
+    const run = opts.run ? history.getRun(opts.run) : history.lastRun();
+    if (opts.run && !run) throw new UsageError(`no run with id ${opts.run} (see job-runner history)`);
+    let jobs = run ? history.jobsOfRun(run.id) : [];
+    const hb = history.getHeartbeat();
+    const scheduled =
+      hb && Date.now() - Date.parse(hb.at) < HEARTBEAT_FRESH_MS && pidAlive(hb.pid) && hb.nextRunAt
+        ? hb.nextRunAt
+        : undefined;
+    if (opts.json) {
+      ctx.out(JSON.stringify(statusJson(run, jobs), null, 2));
+      return 0;
+    }
+    if (!run) ctx.out('no runs yet');
+    else {
+      const t = (iso: string | null) => formatTime(iso, ctx.settings);
+      ctx.out(
+        `run ${run.id}: ${run.status}${run.exitCode !== null ? ` (exit ${run.exitCode})` : ''}, trigger ${run.trigger}${run.dryRun ? ', dry run' : ''}, ` +
+          `started ${t(run.started)}, finished ${t(run.finished)}`,
+      );
+      const rows = [['JOB', 'STAGE', 'STATUS', 'STARTED', 'DURATION', 'MESSAGE']];
+      const disabled = jobs.filter((j) => j.status === 'disabled').map((j) => j.name);
+      jobs = jobs.filter((j) => j.status !== 'disabled');
+      for (const j of jobs) {
+        rows.push([
+          j.name,
+          j.stage,
+          j.status,
+          j.started ? t(j.started).slice(11) : '-',
+          formatDuration(j.durationMs),
+          j.message ?? '',
+        ]);
+      }
+      const lines = table(rows);
+      ctx.out(lines[0]!);
+      jobs.forEach((j, i) => {
+        ctx.out(lines[i + 1]!);
+        if (j.log && fs.existsSync(j.log)) ctx.out(`    log: ${j.log}`);
+      });
+      if (disabled.length) ctx.out(`disabled: ${disabled.join(', ')}`);
+    }
+    if (scheduled)
+      ctx.out(`next scheduled run: ${formatTime(scheduled, ctx.settings)} (schedule daemon pid ${hb!.pid})`);
+    return 0;
+  } finally {
+    history.close();
+  }
+}

@@ -1,0 +1,20 @@
+/** Writes run and job lifecycle events to the history store. */
+import type { RunObserver } from './events.js';
+import type { History } from './history.js';
+
+export function historyObserver(history: History, run: { logDir: string; dryRun: boolean }): RunObserver {
+  return {
+    onRunStart: (r) =>
+      history.startRun({
+        id: r.runId,
+        trigger: r.trigger,
+        startedAt: r.startedAt,
+        pid: process.pid,
+        logDir: run.logDir,
+        dryRun: run.dryRun,
+      }),
+    onJobStart: (runId, job) => history.recordJob(runId, job),
+    onJobEnd: (runId, job) => history.recordJob(runId, job),
+    onRunEnd: (s) => history.finishRun(s.runId, s.status, s.finishedAt, s.exitCode),
+  };
+}

@@ -1,0 +1,290 @@
+/**
+ * Run and job history in SQLite (`{state_dir}/history.sqlite`): one function per operation, statements
+ * prepared once at open, WAL and a busy timeout so `status` can read while a run writes.
+ */
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JobStatus, Stage } from './job.js';
+import type { JobRecord, RunStatus, RunTrigger } from './events.js';
+
+export interface RunRow {
+  id: string;
+  trigger: RunTrigger;
+  status: RunStatus;
+  started: string;
+  finished: string | null;
+  exitCode: number | null;
+  pid: number | null;
+  logDir: string | null;
+  dryRun: boolean;
+}
+
+export interface JobRunRow {
+  runId: string;
+  name: string;
+  stage: Stage;
+  status: JobStatus;
+  started: string | null;
+  finished: string | null;
+  durationMs: number | null;
+  message: string | null;
+  log: string | null;
+  counters: Record<string, number> | null;
+}
+
+export interface Heartbeat {
+  pid: number;
+  startedAt: string;
+  nextRunAt: string | null;
+  at: string;
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS runs (
+  id TEXT PRIMARY KEY,
+  trigger TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started TEXT NOT NULL,
+  finished TEXT,
+  exit_code INTEGER,
+  pid INTEGER,
+  log_dir TEXT,
+  dry_run INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS runs_started ON runs(started);
+CREATE TABLE IF NOT EXISTS job_runs (
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started TEXT,
+  finished TEXT,
+  duration_ms INTEGER,
+  message TEXT,
+  log_path TEXT,
+  counters TEXT,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (run_id, name)
+);
+CREATE INDEX IF NOT EXISTS job_runs_name ON job_runs(name, run_id);
+CREATE TABLE IF NOT EXISTS heartbeat (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  pid INTEGER NOT NULL,
+  started_at TEXT NOT NULL,
+  next_run_at TEXT,
+  at TEXT NOT NULL
+);
+`;
+
+type Row = Record<string, unknown>;
+
+function toRun(r: Row | undefined): RunRow | undefined {
+  if (!r) return undefined;
+  return {
+    id: r.id as string,
+    trigger: r.trigger as RunTrigger,
+    status: r.status as RunStatus,
+    started: r.started as string,
+    finished: (r.finished as string | null) ?? null,
+    exitCode: (r.exit_code as number | null) ?? null,
+    pid: (r.pid as number | null) ?? null,
+    logDir: (r.log_dir as string | null) ?? null,
+    dryRun: r.dry_run === 1,
+  };
+}
+
+function toJobRun(r: Row): JobRunRow {
+  return {
+    runId: r.run_id as string,
+    name: r.name as string,
+    stage: r.stage as Stage,
+    status: r.status as JobStatus,
+    started: (r.started as string | null) ?? null,
+    finished: (r.finished as string | null) ?? null,
+    durationMs: (r.duration_ms as number | null) ?? null,
+    message: (r.message as string | null) ?? null,
+    log: (r.log_path as string | null) ?? null,
+    counters: r.counters ? (JSON.parse(r.counters as string) as Record<string, number>) : null,
+  };
+}
+
+const iso = (d: Date | undefined): string | null => (d ? d.toISOString() : null);
+
+export type History = ReturnType<typeof openHistory>;
+
+/** Opens (creating) the history database. `file` may be ':memory:' in tests. */
+export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const readonly = opts.readonly === true && file !== ':memory:' && fs.existsSync(file);
+  const db = new Database(file, readonly ? { readonly: true, fileMustExist: true } : {});
+  db.pragma('busy_timeout = 5000');
+  if (!readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.exec(schema);
+    if (file !== ':memory:') fs.chmodSync(file, 0o600);
+  }
+  const hasTables = readonly
+    ? (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'runs'").get() as { n: number })
+    : { n: 1 };
+  if (hasTables.n === 0) db.exec(schema);
+
+  const s = readonly
+    ? undefined
+    : {
+        insertRun: db.prepare(
+          'INSERT INTO runs (id, trigger, status, started, pid, log_dir, dry_run) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        ),
+        finishRun: db.prepare('UPDATE runs SET status = ?, finished = ?, exit_code = ? WHERE id = ?'),
+        upsertJob:
+          db.prepare(`INSERT INTO job_runs (run_id, name, stage, status, started, finished, duration_ms, message, log_path, counters, seq)
+          VALUES (@runId, @name, @stage, @status, @started, @finished, @durationMs, @message, @log, @counters,
+                  (SELECT count(*) FROM job_runs WHERE run_id = @runId))
+          ON CONFLICT (run_id, name) DO UPDATE SET status = @status, started = @started, finished = @finished,
+            duration_ms = @durationMs, message = @message, log_path = @log, counters = @counters`),
+        setHeartbeat:
+          db.prepare(`INSERT INTO heartbeat (id, pid, started_at, next_run_at, at) VALUES (1, ?, ?, ?, ?)
+          ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, started_at = excluded.started_at,
+            next_run_at = excluded.next_run_at, at = excluded.at`),
+        oldRuns: db.prepare('SELECT id, log_dir FROM runs WHERE started < ? AND status != ?'),
+        deleteRun: db.prepare('DELETE FROM runs WHERE id = ?'),
+        deleteJobs: db.prepare('DELETE FROM job_runs WHERE run_id = ?'),
+      };
+  const r = {
+    getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
+    lastRun: db.prepare(
+      "SELECT * FROM runs WHERE status != 'skipped_overlap' ORDER BY started DESC, rowid DESC LIMIT 1",
+    ),
+    lastRealRun: db.prepare(
+      "SELECT * FROM runs WHERE status NOT IN ('skipped_overlap', 'running') AND dry_run = 0 ORDER BY started DESC, rowid DESC LIMIT 1",
+    ),
+    listRuns: db.prepare('SELECT * FROM runs ORDER BY started DESC, rowid DESC LIMIT ?'),
+    jobsOfRun: db.prepare('SELECT * FROM job_runs WHERE run_id = ? ORDER BY seq'),
+    jobHistory: db.prepare(
+      'SELECT j.* FROM job_runs j JOIN runs r ON r.id = j.run_id WHERE j.name = ? ORDER BY r.started DESC, r.rowid DESC LIMIT ?',
+    ),
+    lastJobRun: db.prepare(
+      "SELECT j.* FROM job_runs j JOIN runs r ON r.id = j.run_id WHERE j.name = ? AND j.status NOT IN ('pending', 'disabled') AND r.dry_run = 0 ORDER BY r.started DESC, r.rowid DESC LIMIT 1",
+    ),
+    runningJobs: db.prepare("SELECT * FROM job_runs WHERE run_id = ? AND status = 'running'"),
+    getHeartbeat: db.prepare('SELECT * FROM heartbeat WHERE id = 1'),
+  };
+  const writable = () => {
+    if (!s) throw new Error('history opened read-only');
+    return s;
+  };
+
+  return {
+    file,
+    close: () => db.close(),
+
+    startRun(run: {
+      id: string;
+      trigger: RunTrigger;
+      startedAt: Date;
+      pid: number;
+      logDir: string;
+      dryRun?: boolean;
+    }): void {
+      writable().insertRun.run(
+        run.id,
+        run.trigger,
+        'running',
+        run.startedAt.toISOString(),
+        run.pid,
+        run.logDir,
+        run.dryRun ? 1 : 0,
+      );
+    },
+
+    finishRun(id: string, status: RunStatus, finishedAt: Date, exitCode: number): void {
+      writable().finishRun.run(status, finishedAt.toISOString(), exitCode, id);
+    },
+
+    /** Inserts or updates one job's row (called on start and on end). */
+    recordJob(runId: string, job: JobRecord): void {
+      writable().upsertJob.run({
+        runId,
+        name: job.name,
+        stage: job.stage,
+        status: job.status,
+        started: iso(job.startedAt),
+        finished: iso(job.finishedAt),
+        durationMs: job.durationMs ?? null,
+        message: job.message ?? null,
+        log: job.logPath ?? null,
+        counters: job.counters ? JSON.stringify(job.counters) : null,
+      });
+    },
+
+    /** A scheduled run that did not start because another run held the lock. */
+    recordSkippedOverlap(trigger: RunTrigger, at: Date): string {
+      const id = `${runIdFor(at)}-overlap`;
+      const w = writable();
+      w.insertRun.run(id, trigger, 'skipped_overlap', at.toISOString(), process.pid, null, 0);
+      w.finishRun.run('skipped_overlap', at.toISOString(), 3, id);
+      return id;
+    },
+
+    setHeartbeat(hb: { pid: number; startedAt: Date; nextRunAt: Date | null; at: Date }): void {
+      writable().setHeartbeat.run(
+        hb.pid,
+        hb.startedAt.toISOString(),
+        hb.nextRunAt ? hb.nextRunAt.toISOString() : null,
+        hb.at.toISOString(),
+      );
+    },
+
+    getHeartbeat(): Heartbeat | undefined {
+      const row = r.getHeartbeat.get() as Row | undefined;
+      if (!row) return undefined;
+      return {
+        pid: row.pid as number,
+        startedAt: row.started_at as string,
+        nextRunAt: (row.next_run_at as string | null) ?? null,
+        at: row.at as string,
+      };
+    },
+
+    getRun: (id: string): RunRow | undefined => toRun(r.getRun.get(id) as Row | undefined),
+    /** The newest run (running or finished), skipped overlaps excluded. */
+    lastRun: (): RunRow | undefined => toRun(r.lastRun.get() as Row | undefined),
+    /** The newest finished, non-dry run: what `--resume` resumes. */
+    lastFinishedRun: (): RunRow | undefined => toRun(r.lastRealRun.get() as Row | undefined),
+    listRuns: (limit: number): RunRow[] => (r.listRuns.all(limit) as Row[]).map((x) => toRun(x)!),
+    jobsOfRun: (runId: string): JobRunRow[] => (r.jobsOfRun.all(runId) as Row[]).map(toJobRun),
+    jobHistory: (name: string, limit: number): JobRunRow[] =>
+      (r.jobHistory.all(name, limit) as Row[]).map(toJobRun),
+    /** The newest attempt of a job in any real run. */
+    lastJobRun: (name: string): JobRunRow | undefined => {
+      const row = r.lastJobRun.get(name) as Row | undefined;
+      return row ? toJobRun(row) : undefined;
+    },
+    runningJobs: (runId: string): JobRunRow[] => (r.runningJobs.all(runId) as Row[]).map(toJobRun),
+
+    /** Deletes runs that started before `before` (not running ones); returns their log dirs. */
+    pruneRuns(before: Date): string[] {
+      const w = writable();
+      const old = w.oldRuns.all(before.toISOString(), 'running') as { id: string; log_dir: string | null }[];
+      db.transaction(() => {
+        for (const o of old) {
+          w.deleteJobs.run(o.id);
+          w.deleteRun.run(o.id);
+        }
+      }).immediate();
+      return old.map((o) => o.log_dir).filter((d): d is string => !!d);
+    },
+  };
+}
+
+/** Sortable run id from the start time, unique enough for one host: `20261123T020000Z-1a2b`. */
+export function runIdFor(at: Date): string {
+  const stamp = at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${Math.floor(Math.random() * 0xffff)
+    .toString(16)
+    .padStart(4, '0')}`;
+}
