@@ -1,0 +1,256 @@
+/**
+ * Shared HTTP plumbing for the clients: an axios instance with keep-alive agents, per-request deadlines that
+ * also honour the job's AbortSignal, retry with exponential backoff and jitter, and one-line error text.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
+
+export interface HttpClientOptions {
+  /** Verify TLS certificates (default true). */
+  caVerify?: boolean;
+  /** Socket pool size per host. */
+  maxSockets?: number;
+}
+
+/**
+ * An axios instance that never throws on HTTP status (callers decide), returns bodies as text (callers
+ * parse, so garbage is reported as such), does not follow redirects silently and keeps connections alive.
+ */
+export function createHttpClient(opts: HttpClientOptions = {}): AxiosInstance {
+  const maxSockets = opts.maxSockets ?? 8;
+  return axios.create({
+    httpAgent: new http.Agent({ keepAlive: true, maxSockets }),
+    httpsAgent: new https.Agent({ keepAlive: true, maxSockets, rejectUnauthorized: opts.caVerify !== false }),
+    validateStatus: () => true,
+    responseType: 'text',
+    transformResponse: [(data: unknown) => data],
+    maxRedirects: 0,
+    proxy: false,
+  });
+}
+
+/** Thrown when a request takes longer than its deadline. Retryable. */
+export class RequestTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`timed out after ${formatMs(ms)}`);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
+/** Thrown when the caller's signal aborts a request or a wait. Never retried. */
+export class AbortedError extends Error {
+  constructor(reason?: unknown) {
+    super(typeof reason === 'string' ? `aborted (${reason})` : 'aborted');
+    this.name = 'AbortedError';
+  }
+}
+
+/** A network-level failure (refused, reset, DNS, TLS): `message` is already one line and safe to show. */
+export class NetworkError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'NetworkError';
+  }
+}
+
+const RETRYABLE_NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+]);
+
+const NETWORK_TEXT: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection closed while sending',
+  ETIMEDOUT: 'connection timed out',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'DNS lookup failed',
+  ENETUNREACH: 'network unreachable',
+  EHOSTUNREACH: 'host unreachable',
+  ECONNABORTED: 'connection aborted',
+};
+
+/** HTTP statuses worth retrying: rate limiting and gateway/proxy trouble. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status === 502 || status === 503 || status === 504;
+}
+
+/**
+ * Sends one request with a deadline. Resolves with the response whatever its status; rejects with
+ * RequestTimeoutError, AbortedError or NetworkError.
+ */
+export async function requestWithDeadline<T = string>(
+  client: AxiosInstance,
+  config: AxiosRequestConfig,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<AxiosResponse<T>> {
+  if (signal?.aborted) throw new AbortedError(signal.reason);
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const onAbort = (): void => controller.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await client.request<T>({ ...config, signal: controller.signal });
+  } catch (err) {
+    if (signal?.aborted) throw new AbortedError(signal.reason);
+    if (timedOut) throw new RequestTimeoutError(timeoutMs);
+    throw toNetworkError(err);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function toNetworkError(err: unknown): NetworkError {
+  const e = err as { code?: string; message?: string; cause?: { code?: string } };
+  const code = e.code ?? e.cause?.code;
+  if (code && NETWORK_TEXT[code])
+    return new NetworkError(NETWORK_TEXT[code], code, RETRYABLE_NETWORK_CODES.has(code));
+  if (code && /CERT|SSL|TLS|SELF_SIGNED/i.test(code))
+    return new NetworkError(`TLS error (${code})`, code, false);
+  const text = oneLine(e.message || code || 'request failed', 200);
+  const retryable = code !== undefined && RETRYABLE_NETWORK_CODES.has(code);
+  return new NetworkError(
+    /socket hang up/i.test(text) ? 'connection closed by server' : text,
+    code,
+    retryable || /socket hang up/i.test(text),
+  );
+}
+
+export interface RetryPolicy {
+  /** Attempts in all (1 = no retry). */
+  maxAttempts: number;
+  /** Give up once this long has passed since the first attempt. */
+  maxTimeMs: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** Exponential backoff with "equal jitter": half the delay fixed, half random. */
+export function backoffDelay(retry: number, policy: RetryPolicy, random: () => number = Math.random): number {
+  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
+  return Math.round(exp / 2 + (random() * exp) / 2);
+}
+
+/** Waits, or rejects with AbortedError when the signal aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new AbortedError(signal.reason));
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new AbortedError(signal?.reason));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** What one failed attempt tells the retry loop. */
+export interface AttemptFailure {
+  error: Error;
+  retryable: boolean;
+  /** Server-requested wait (Retry-After), if any. */
+  retryAfterMs?: number;
+}
+
+/**
+ * Runs `attempt` until it succeeds, fails with a non-retryable error, or the policy is exhausted.
+ * `attempt` throws an AttemptFailure-carrying RetryableError or any other error (not retried).
+ * The final error's message says how many attempts were made when more than one was.
+ */
+export async function withRetry<T>(
+  attempt: (n: number) => Promise<T>,
+  policy: RetryPolicy,
+  opts: { signal?: AbortSignal; onRetry?: (err: Error, attempt: number, delayMs: number) => void } = {},
+): Promise<T> {
+  const started = Date.now();
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt(n);
+    } catch (err) {
+      const failure = err instanceof RetryableError ? err : undefined;
+      if (!failure || !failure.retryable) throw failure ? failure.cause : err;
+      const elapsed = Date.now() - started;
+      const delay = Math.max(backoffDelay(n, policy), Math.min(failure.retryAfterMs ?? 0, policy.maxDelayMs));
+      if (n >= policy.maxAttempts || elapsed + delay > policy.maxTimeMs) {
+        const cause = failure.cause;
+        cause.message = `${cause.message} (gave up after ${n} attempt${n === 1 ? '' : 's'} in ${formatMs(elapsed)})`;
+        throw cause;
+      }
+      opts.onRetry?.(failure.cause, n, delay);
+      await sleep(delay, opts.signal);
+    }
+  }
+}
+
+/** Wraps an attempt's error with the retry decision. */
+export class RetryableError extends Error {
+  constructor(
+    override readonly cause: Error,
+    readonly retryable: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(cause.message);
+  }
+}
+
+/** Parses a Retry-After header given in seconds (HTTP dates are ignored). */
+export function retryAfterMs(header: unknown): number | undefined {
+  if (typeof header !== 'string' || !/^\d+$/.test(header.trim())) return undefined;
+  return Number(header.trim()) * 1000;
+}
+
+/** Collapses whitespace to one line and caps the length. */
+export function oneLine(text: string, max = 300): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+const CPR_PATTERN = /(?<!\d)\d{6}-?\d{4}(?!\d)/g;
+
+/** Removes CPR-like numbers and every string value found in `variables` from a server's message. */
+export function scrub(message: string, variables?: unknown): string {
+  let text = message.replace(CPR_PATTERN, '[redacted]');
+  for (const value of leafStrings(variables)) {
+    if (value.length >= 3) text = text.split(value).join('[redacted]');
+  }
+  return text;
+}
+
+function leafStrings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const v of value) leafStrings(v, out);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) leafStrings(v, out);
+  return out;
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 120_000) return `${Math.round(ms / 100) / 10}s`;
+  return `${Math.round(ms / 6000) / 10}min`;
+}
+
+/** "HTTP 502 Bad Gateway" */
+export function statusText(res: { status: number; statusText?: string }): string {
+  return `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
+}
