@@ -1,0 +1,16 @@
+/** Settings of the Prometheus pushgateway observer. */
+import { z } from 'zod';
+import { setting, type SettingSpec } from '../setting-spec.js';
+
+export const promApiSpec = setting<string>({
+  key: 'crontab.CRON_LOG_PROM_API',
+  schema: z.string().url(),
+  type: 'URL',
+  description:
+    "Prometheus Pushgateway base URL including `/metrics/job`, e.g. `http://localhost:9091/metrics/job` (DIPEX's key). " +
+    'When set, every job pushes `mo_start_time`, `mo_end_time` and `mo_return_code` under `job=<job name>`, ' +
+    'and the run pushes the same plus `mo_failed_jobs` and `mo_skipped_jobs` under `job=job-runner`. ' +
+    'Credentials in the URL (`http://user:pass@host`) are sent as basic auth.',
+});
+
+export const metricsSettings: SettingSpec[] = [promApiSpec] as SettingSpec[];
