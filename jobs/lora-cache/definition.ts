@@ -1,12 +1,18 @@
 import type { JobDefinition } from '../../orchestrator/job.js';
-import { notBuilt } from '../not-built.js';
+import type { SettingSpec } from '../../orchestrator/setting-spec.js';
+import { moClientSettings } from '../clients/mo-settings.js';
+import { actualDbNameSetting } from './paths.js';
+import { snapshotSettings } from './settings.js';
+
+const common = [...moClientSettings, ...snapshotSettings] as SettingSpec[];
 
 export const exportsCacheLoracache: JobDefinition = {
   name: 'exports_cache_loracache',
   stage: 'prepare',
   toggle: ['crontab.RUN_CACHE_LORACACHE', 'crontab.RUN_LC_FOR_JOBS_DB_EXPORT'],
   description: 'MO actual state → SQLite snapshot (actual_state.db)',
-  load: notBuilt('exports_cache_loracache'),
+  settings: [...common, actualDbNameSetting as SettingSpec],
+  load: async () => ({ run: (await import('./run.js')).runActual }),
 };
 
 export const exportsHistoricCacheLoracache: JobDefinition = {
@@ -14,7 +20,8 @@ export const exportsHistoricCacheLoracache: JobDefinition = {
   stage: 'prepare',
   toggle: ['crontab.RUN_CACHE_HISTORIC_LORACACHE'],
   description: 'MO full history → SQLite snapshot (historic.db)',
-  load: notBuilt('exports_historic_cache_loracache'),
+  settings: common,
+  load: async () => ({ run: (await import('./run.js')).runHistoric }),
 };
 
 export const exportsHistoricSkipPastCacheLoracache: JobDefinition = {
@@ -22,5 +29,6 @@ export const exportsHistoricSkipPastCacheLoracache: JobDefinition = {
   stage: 'prepare',
   toggle: ['crontab.RUN_CACHE_HISTORIC_SKIP_PAST_LORACACHE'],
   description: 'MO present and future → SQLite snapshot (historic_skip_past.db)',
-  load: notBuilt('exports_historic_skip_past_cache_loracache'),
+  settings: common,
+  load: async () => ({ run: (await import('./run.js')).runHistoricSkipPast }),
 };

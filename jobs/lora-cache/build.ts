@@ -1,0 +1,195 @@
+/**
+ * Builds one snapshot from MO: facets, classes and IT systems first (small, kept in memory for titles), then every
+ * other entity concurrently, each page mapped and written in one transaction as it arrives.
+ */
+import type { MoClient } from '../clients/mo.js';
+import type { GqlDocument } from '../clients/gql.js';
+import { ClassCatalogue, type MoClass } from './class-catalogue.js';
+import { localTimestamp } from './dates.js';
+import { DirtyData } from './dirty-data.js';
+import type { MapContext } from './map-context.js';
+import { mapKle, mapManager, mapOrgUnit, mapRelatedUnit, writeClassTables } from './map-org.js';
+import { mapAddress, mapAssociation, mapEngagement, mapItUser, mapLeave, mapPerson } from './map-person.js';
+import type { SnapshotMode } from './paths.js';
+import { CURRENT_QUERIES, ROOT_ORG_QUERY, VALIDITIES_QUERIES, type Entity } from './queries.js';
+import { SnapshotWriter } from './writer.js';
+
+export interface BuildOptions {
+  mode: SnapshotMode;
+  client: MoClient;
+  target: string;
+  /** YYYY-MM-DD in runner.timezone: MO's "now" for skip-past and the current class. */
+  today: string;
+  timeZone: string;
+  exportCpr: boolean;
+  resolveDar: boolean;
+  primaryManagerResponsibility: string | null;
+  moUrl: string;
+  graphqlVersion: string;
+  pageSize?: number;
+  signal?: AbortSignal;
+  /** Called after each page: objects fetched per entity and rows written. */
+  onProgress?(fetched: Readonly<Record<string, number>>, rowsWritten: number): void;
+}
+
+export interface BuildResult {
+  rowCounts: Record<string, number>;
+  objectsFetched: Record<string, number>;
+  warnings: string[];
+  seconds: number;
+}
+
+type Mapper = (ctx: MapContext, uuid: string, records: never[]) => unknown;
+
+const PHASE2: [Entity, Mapper][] = [
+  ['org_units', mapOrgUnit as Mapper],
+  ['persons', mapPerson as Mapper],
+  ['engagements', mapEngagement as Mapper],
+  ['addresses', mapAddress as Mapper],
+  ['itusers', mapItUser as Mapper],
+  ['managers', mapManager as Mapper],
+  ['associations', mapAssociation as Mapper],
+  ['leaves', mapLeave as Mapper],
+  ['kles', mapKle as Mapper],
+  ['related_units', mapRelatedUnit as Mapper],
+];
+
+interface PagedObject {
+  uuid: string;
+  current?: unknown;
+  validities?: unknown[];
+}
+
+function windowVariables(mode: SnapshotMode, today: string): Record<string, unknown> {
+  if (mode === 'actual') return {};
+  const start = mode === 'historic' ? null : today;
+  return { filter: { from_date: start, to_date: null }, start, end: null };
+}
+
+function records(o: PagedObject): never[] {
+  if (o.validities) return o.validities as never[];
+  return (o.current ? [o.current] : []) as never[];
+}
+
+/** Runs `tasks` concurrently; the first failure aborts the others and is rethrown once all have stopped. */
+async function allOrFirstError(tasks: (() => Promise<void>)[], abort: () => void): Promise<void> {
+  let first: unknown;
+  await Promise.all(
+    tasks.map((t) =>
+      t().catch((err: unknown) => {
+        if (first === undefined) {
+          first = err;
+          abort();
+        }
+      }),
+    ),
+  );
+  if (first !== undefined) throw first;
+}
+
+export async function buildSnapshot(opts: BuildOptions, abort: () => void): Promise<BuildResult> {
+  const started = new Date();
+  const queryTid = localTimestamp(opts.timeZone, started);
+  const writer = new SnapshotWriter(opts.target);
+  const classes = new ClassCatalogue();
+  const dirty = new DirtyData();
+  const fetched: Record<string, number> = {};
+  let startLevering: Date | undefined;
+  const ctx: MapContext = {
+    mode: opts.mode,
+    classes,
+    dirty,
+    sink: writer,
+    exportCpr: opts.exportCpr,
+    resolveDar: opts.resolveDar,
+    rootOrgUuid: null,
+    primaryManagerResponsibility: opts.primaryManagerResponsibility,
+  };
+  const pageOpts = opts.pageSize ? { pageSize: opts.pageSize } : {};
+
+  async function each(
+    entity: string,
+    doc: GqlDocument,
+    vars: Record<string, unknown>,
+    onPage: (objs: PagedObject[]) => void,
+  ) {
+    fetched[entity] = 0;
+    for await (const page of opts.client.paged<PagedObject>(doc, vars, pageOpts)) {
+      opts.signal?.throwIfAborted();
+      onPage(page);
+      fetched[entity] += page.length;
+      opts.onProgress?.(fetched, writer.totalRows);
+    }
+  }
+
+  try {
+    const classWindow = opts.mode === 'actual' ? {} : windowVariables('historic', opts.today);
+    const classDoc = opts.mode === 'actual' ? CURRENT_QUERIES.classes : VALIDITIES_QUERIES.classes;
+    await allOrFirstError(
+      [
+        async () => {
+          const data = await opts.client.query<{ org: { uuid: string } }>(ROOT_ORG_QUERY);
+          ctx.rootOrgUuid = data.org?.uuid ?? null;
+        },
+        () =>
+          each('facets', CURRENT_QUERIES.facets, {}, (objs) => {
+            for (const o of objs)
+              for (const f of records(o) as { uuid: string; user_key: string }[])
+                classes.addFacet(f.uuid, f.user_key);
+          }),
+        () =>
+          each('classes', classDoc, classWindow, (objs) => {
+            for (const o of objs)
+              for (const c of records(o) as MoClass[]) classes.addClass({ ...c, uuid: o.uuid });
+          }),
+        () =>
+          each('itsystems', CURRENT_QUERIES.itsystems, {}, (objs) => {
+            for (const o of objs)
+              for (const s of records(o) as { name: string }[]) classes.itsystems.set(o.uuid, s.name);
+          }),
+      ],
+      abort,
+    );
+    startLevering = new Date();
+    writer.page(() => writeClassTables(ctx, opts.today));
+
+    const vars = windowVariables(opts.mode, opts.today);
+    const docs = opts.mode === 'actual' ? CURRENT_QUERIES : VALIDITIES_QUERIES;
+    await allOrFirstError(
+      PHASE2.map(
+        ([entity, mapper]) =>
+          () =>
+            each(entity, docs[entity as keyof typeof VALIDITIES_QUERIES], vars, (objs) =>
+              writer.page(() => {
+                for (const o of objs) mapper(ctx, o.uuid, records(o));
+              }),
+            ),
+      ),
+      abort,
+    );
+    opts.signal?.throwIfAborted();
+    const finished = new Date();
+    const rowCounts = writer.finish({
+      mode: opts.mode,
+      moUrl: opts.moUrl,
+      graphqlVersion: opts.graphqlVersion,
+      exportCpr: opts.exportCpr,
+      primaryManagerResponsibility: opts.primaryManagerResponsibility,
+      buildStarted: started,
+      kvittering: {
+        queryTid,
+        startLeveringTid: localTimestamp(opts.timeZone, startLevering),
+        slutLeveringTid: localTimestamp(opts.timeZone, finished),
+      },
+    });
+    return {
+      rowCounts,
+      objectsFetched: { ...fetched },
+      warnings: dirty.warnings(),
+      seconds: (Date.now() - started.getTime()) / 1000,
+    };
+  } catch (err) {
+    writer.abort();
+    throw err;
+  }
+}

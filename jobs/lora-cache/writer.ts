@@ -1,0 +1,165 @@
+/**
+ * Writes one snapshot: a temp file (mode 0600) in the target's directory, one transaction per page, indexes after
+ * the bulk load, then metadata, mode 0400 and an atomic rename over the previous snapshot. `abort()` deletes the
+ * temp file, so a failed build leaves the previous snapshot as it was.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import DatabaseCtor, { type Database, type Statement } from 'better-sqlite3';
+import type { Row, RowSink } from './map-context.js';
+import {
+  columnNames,
+  createSnapshotIndexes,
+  createSnapshotSchema,
+  quoteIdent,
+  SNAPSHOT_TABLES,
+  type TableName,
+} from './schema.js';
+
+export interface SnapshotMetadata {
+  mode: string;
+  moUrl: string;
+  graphqlVersion: string;
+  exportCpr: boolean;
+  primaryManagerResponsibility: string | null;
+  /** Local timestamps for `kvittering` (DIPEX wrote naive local times). */
+  kvittering: { queryTid: string; startLeveringTid: string; slutLeveringTid: string };
+  buildStarted: Date;
+}
+
+interface Inserter {
+  stmt: Statement;
+  columns: string[];
+}
+
+function sqlValue(v: Row[string]): string | number | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return v;
+}
+
+export class SnapshotWriter implements RowSink {
+  readonly tempPath: string;
+  private readonly db: Database;
+  private readonly inserters = new Map<string, Inserter>();
+  private readonly darUpsert: Statement;
+  private readonly counts = new Map<string, number>();
+  private closed = false;
+
+  constructor(readonly target: string) {
+    const dir = path.dirname(target);
+    fs.mkdirSync(dir, { recursive: true });
+    removeLeftoverTemps(target);
+    this.tempPath = `${target}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+    fs.closeSync(fs.openSync(this.tempPath, 'wx', 0o600));
+    this.db = new DatabaseCtor(this.tempPath);
+    this.db.pragma('journal_mode = OFF');
+    this.db.pragma('synchronous = OFF');
+    this.db.pragma('locking_mode = EXCLUSIVE');
+    this.db.pragma('cache_size = -32768');
+    this.db.pragma('temp_store = FILE');
+    createSnapshotSchema(this.db, { indexes: false });
+    this.db.exec('CREATE TEMP TABLE dar_staging (uuid TEXT PRIMARY KEY, betegnelse TEXT)');
+    this.darUpsert = this.db.prepare(
+      'INSERT INTO dar_staging (uuid, betegnelse) VALUES (?, ?) ON CONFLICT(uuid) DO UPDATE SET betegnelse = excluded.betegnelse',
+    );
+    for (const t of SNAPSHOT_TABLES) {
+      const columns = columnNames(t.name).filter((c) => c !== 'id');
+      const sql = `INSERT INTO ${quoteIdent(t.name)} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+      this.inserters.set(t.name, { stmt: this.db.prepare(sql), columns });
+      this.counts.set(t.name, 0);
+    }
+  }
+
+  add(table: TableName, row: Row): void {
+    const ins = this.inserters.get(table)!;
+    ins.stmt.run(ins.columns.map((c) => sqlValue(row[c])));
+    this.counts.set(table, this.counts.get(table)! + 1);
+  }
+
+  darAddress(darUuid: string, betegnelse: string | null): void {
+    this.darUpsert.run(darUuid, betegnelse);
+  }
+
+  /** Runs `fn` (which calls add) in one transaction: one page. */
+  page<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** Rows written so far, per table. */
+  rowCounts(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+
+  get totalRows(): number {
+    let n = 0;
+    for (const c of this.counts.values()) n += c;
+    return n;
+  }
+
+  /** Completes the snapshot and renames it into place. Returns the final row counts. */
+  finish(meta: SnapshotMetadata): Record<string, number> {
+    const dar = this.db
+      .prepare(
+        'INSERT INTO dar_adresser (uuid, betegnelse) SELECT uuid, betegnelse FROM dar_staging ORDER BY rowid',
+      )
+      .run();
+    this.counts.set('dar_adresser', this.counts.get('dar_adresser')! + dar.changes);
+    createSnapshotIndexes(this.db);
+    const counts = this.rowCounts();
+    this.db
+      .prepare('INSERT INTO kvittering (query_tid, start_levering_tid, slut_levering_tid) VALUES (?, ?, ?)')
+      .run(meta.kvittering.queryTid, meta.kvittering.startLeveringTid, meta.kvittering.slutLeveringTid);
+    this.db
+      .prepare(
+        `INSERT INTO snapshot_info (mode, mo_url, graphql_version, build_started, build_finished, export_cpr,
+           primary_manager_responsibility, row_counts, builder) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        meta.mode,
+        meta.moUrl,
+        meta.graphqlVersion,
+        meta.buildStarted.toISOString(),
+        new Date().toISOString(),
+        meta.exportCpr ? 1 : 0,
+        meta.primaryManagerResponsibility,
+        JSON.stringify(counts),
+        'os2mo-job-runner',
+      );
+    this.db.exec('DROP TABLE temp.dar_staging');
+    this.db.pragma('journal_mode = DELETE');
+    this.db.close();
+    this.closed = true;
+    const fd = fs.openSync(this.tempPath, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.chmodSync(this.tempPath, 0o400);
+    fs.renameSync(this.tempPath, this.target);
+    return counts;
+  }
+
+  /** Discards the build: the previous snapshot stays as it was. */
+  abort(): void {
+    if (!this.closed) {
+      try {
+        this.db.close();
+      } catch {
+        /* already closed or broken: the file is removed below anyway */
+      }
+      this.closed = true;
+    }
+    fs.rmSync(this.tempPath, { force: true });
+  }
+}
+
+/** Temp files of builds killed halfway (same target name); the runner's lock means none is in progress. */
+function removeLeftoverTemps(target: string): void {
+  const dir = path.dirname(target);
+  const prefix = `${path.basename(target)}.tmp-`;
+  for (const f of fs.readdirSync(dir))
+    if (f.startsWith(prefix)) fs.rmSync(path.join(dir, f), { force: true });
+}
