@@ -2,20 +2,22 @@ import { expect } from 'chai';
 import Busboy from 'busboy';
 import { Settings, SettingsError } from '../../orchestrator/settings-store.js';
 import { createMoClient, type MoClient } from '../../jobs/clients/mo.js';
-import { defineQuery } from '../../jobs/clients/gql.js';
+import type { GqlDocument } from '../../jobs/clients/gql.js';
 import { closedPort, sendJson, startTinyServer, type TinyServer } from './tiny-server.js';
 import { fakeMo } from './fake-mo.js';
 
-const PersonsPage = defineQuery(
-  'test',
-  'TestPersonsPage',
-  'query TestPersonsPage($limit: int, $cursor: Cursor) { persons(limit: $limit, cursor: $cursor) { objects { uuid } page_info { next_cursor } } }',
-);
-const ByCpr = defineQuery(
-  'test',
-  'TestByCpr',
-  'query TestByCpr($cpr: CPR!) { persons(filter: {cpr_numbers: [$cpr]}) { objects { uuid } } }',
-);
+// Plain objects, not defineQuery: test documents must not join the project's registry.
+const PersonsPage: GqlDocument = {
+  area: 'test',
+  name: 'TestPersonsPage',
+  source:
+    'query TestPersonsPage($limit: int, $cursor: Cursor) { persons(limit: $limit, cursor: $cursor) { objects { uuid } page_info { next_cursor } } }',
+};
+const ByCpr: GqlDocument = {
+  area: 'test',
+  name: 'TestByCpr',
+  source: 'query TestByCpr($cpr: CPR!) { persons(filter: {cpr_numbers: [$cpr]}) { objects { uuid } } }',
+};
 
 const FAST_RETRY = {
   'mora.retry.max_attempts': 3,
