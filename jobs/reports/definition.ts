@@ -1,5 +1,6 @@
 import type { JobDefinition } from '../../orchestrator/job.js';
-import { notBuilt } from '../not-built.js';
+import { moClientSettings } from '../clients/mo-settings.js';
+import { csvReportsSettings, engagementsManagersSettings, invalidCprSettings } from './settings.js';
 
 export const reportsEngagementsManagers: JobDefinition = {
   name: 'reports_engagements_managers',
@@ -7,7 +8,8 @@ export const reportsEngagementsManagers: JobDefinition = {
   toggle: ['crontab.RUN_REPORTS_ENGAGEMENTS_MANAGERS'],
   description: '"Engagementer og ledere" (and the CPR variant) as CSV and XLSX',
   needs: () => ['exports_cache_loracache'],
-  load: notBuilt('reports_engagements_managers'),
+  settings: [...engagementsManagersSettings, ...moClientSettings],
+  load: () => import('./run-engagements-managers.js'),
 };
 
 export const reportsCsv: JobDefinition = {
@@ -16,7 +18,8 @@ export const reportsCsv: JobDefinition = {
   toggle: ['crontab.RUN_REPORTS_CSV'],
   description: 'The five shared CSV reports',
   needs: () => ['exports_cache_loracache'],
-  load: notBuilt('reports_csv'),
+  settings: [...csvReportsSettings, ...moClientSettings],
+  load: () => import('./run-csv.js'),
 };
 
 export const reportsInvalidCpr: JobDefinition = {
@@ -25,5 +28,6 @@ export const reportsInvalidCpr: JobDefinition = {
   toggle: ['crontab.RUN_REPORTS_INVALID_CPR'],
   description: 'Persons with a missing, malformed or impossible CPR number (fictive ones flagged)',
   needs: () => ['exports_cache_loracache'],
-  load: notBuilt('reports_invalid_cpr'),
+  settings: [...invalidCprSettings, ...moClientSettings],
+  load: () => import('./run-invalid-cpr.js'),
 };

@@ -1,0 +1,92 @@
+/** What the three report jobs share: the snapshot, the output directory, the formats, the upload and "today". */
+import path from 'node:path';
+import type { JobContext } from '../../orchestrator/job.js';
+import { openSnapshot, type SnapshotReader } from '../lora-cache/read.js';
+import type { BirthDate } from './cpr.js';
+import { uploadReports, writeReport, type Uploader } from './output.js';
+import { formatsSetting, outputDirSetting, uploadToMoSetting } from './settings.js';
+import type { ReportTable } from './table.js';
+
+/** Opens the actual-state snapshot; refuses one older than this run when the snapshot job ran in it. */
+export function openReportSnapshot(ctx: JobContext): SnapshotReader {
+  return openSnapshot({
+    settings: ctx.settings,
+    paths: ctx.paths,
+    mode: 'actual',
+    ...(ctx.prerequisitesRanThisRun ? { notOlderThan: ctx.runStartedAt } : {}),
+  });
+}
+
+export function outputDir(ctx: JobContext): string {
+  const configured = ctx.settings.value(outputDirSetting);
+  return configured ? path.resolve(ctx.paths.root, configured) : path.join(ctx.paths.state, 'reports');
+}
+
+/** `reports.upload_to_mo`, defaulting to on when MO is configured (`mora.base` or a Keycloak client id). */
+export function uploadEnabled(ctx: JobContext): boolean {
+  const explicit = ctx.settings.value(uploadToMoSetting);
+  if (explicit !== undefined) return explicit;
+  return ctx.settings.has('mora.base') || ctx.settings.has('crontab.CLIENT_ID') || Boolean(ctx.env.CLIENT_ID);
+}
+
+/** The run's start date in `runner.timezone` (default Europe/Copenhagen), for ages. */
+export function runDate(ctx: JobContext): BirthDate {
+  const tz = ctx.settings.get('runner.timezone');
+  const timeZone = typeof tz === 'string' && tz !== '' ? tz : 'Europe/Copenhagen';
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  })
+    .formatToParts(ctx.runStartedAt)
+    .reduce<Record<string, string>>((acc, p) => ({ ...acc, [p.type]: p.value }), {});
+  return { year: Number(parts.year), month: Number(parts.month), day: Number(parts.day) };
+}
+
+async function moUploader(ctx: JobContext): Promise<{ upload: Uploader; close(): void }> {
+  const { createMoClient } = await import('../clients/mo.js');
+  const client = createMoClient({
+    settings: ctx.settings,
+    env: ctx.env,
+    logger: ctx.logger,
+    signal: ctx.signal,
+  });
+  return {
+    upload: (name, content) => client.uploadFile(name, content, { force: true }),
+    close: () => client.close(),
+  };
+}
+
+export interface Delivered {
+  outputs: string[];
+  uploaded: number;
+}
+
+/**
+ * Writes every table (all formats) and, when upload is on, uploads every file. All files are written before the
+ * first upload, so a failed upload never leaves the local reports half-updated.
+ */
+export async function deliver(ctx: JobContext, tables: ReportTable[]): Promise<Delivered> {
+  const dir = outputDir(ctx);
+  const formats = ctx.settings.value(formatsSetting);
+  const outputs: string[] = [];
+  if (ctx.dryRun) {
+    for (const t of tables)
+      ctx.logger.info(`dry run: would write ${t.fileBase} (${t.rows.length} rows) to ${dir}`);
+    return { outputs, uploaded: 0 };
+  }
+  for (const t of tables) {
+    outputs.push(...(await writeReport(t, { dir, formats, signal: ctx.signal })));
+    ctx.logger.info(`wrote ${t.fileBase} (${t.rows.length} rows)`);
+  }
+  if (!uploadEnabled(ctx)) return { outputs, uploaded: 0 };
+  const uploader = await moUploader(ctx);
+  try {
+    await uploadReports(outputs, uploader.upload, ctx.signal);
+  } finally {
+    uploader.close();
+  }
+  ctx.logger.info(`uploaded ${outputs.length} files to MO's file store`);
+  return { outputs, uploaded: outputs.length };
+}

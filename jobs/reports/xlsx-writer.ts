@@ -1,0 +1,60 @@
+/**
+ * XLSX with exceljs's streaming writer: one sheet, bold header, autofilter over every row and column, widths
+ * fitted to the longest value, numbers as numbers and dates as dates. Rows are committed as they are written,
+ * so the workbook is never held whole in memory.
+ */
+import ExcelJS from 'exceljs';
+import { cellText, type Cell, type ReportTable } from './table.js';
+
+const MAX_WIDTH = 80;
+
+/** Column widths: the longest value in each column, header included (specs/reports.md §5.0). */
+export function fittedWidths(table: ReportTable): number[] {
+  const widths = table.columns.map((c) => c.header.length);
+  for (const row of table.rows) {
+    for (let i = 0; i < row.length; i++) {
+      const len = cellText(row[i] ?? null).length;
+      if (len > widths[i]!) widths[i] = len;
+    }
+  }
+  return widths.map((w) => Math.min(MAX_WIDTH, w + 2));
+}
+
+function toValue(cell: Cell): ExcelJS.CellValue {
+  if (cell === null) return null;
+  if (typeof cell === 'object') {
+    const d = new Date(`${cell.date}T00:00:00Z`);
+    return Number.isNaN(d.getTime()) ? cell.date : d;
+  }
+  return cell;
+}
+
+/** A legal worksheet name: at most 31 characters, none of `[]:*?/\`. */
+export function sheetName(name: string): string {
+  return name.replace(/[[\]:*?/\\]/g, ' ').slice(0, 31) || 'Sheet1';
+}
+
+export async function writeXlsx(table: ReportTable, filename: string): Promise<void> {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+    filename,
+    useStyles: true,
+    useSharedStrings: false,
+  });
+  const sheet = workbook.addWorksheet(sheetName(table.sheet));
+  const widths = fittedWidths(table);
+  sheet.columns = table.columns.map((c, i) => ({
+    header: c.header,
+    width: widths[i],
+    style: c.kind === 'date' ? { numFmt: 'yyyy-mm-dd' } : {},
+  }));
+  const header = sheet.getRow(1);
+  header.font = { bold: true };
+  header.commit();
+  for (const row of table.rows) sheet.addRow(row.map(toValue)).commit();
+  sheet.autoFilter = {
+    from: { row: 1, column: 1 },
+    to: { row: table.rows.length + 1, column: Math.max(1, table.columns.length) },
+  };
+  sheet.commit();
+  await workbook.commit();
+}
