@@ -20,13 +20,13 @@ import { SettingsProblemsError } from './errors.js';
 import { checkTrust, jobSettingProblems, runnerProblems } from './settings.js';
 import { allSpecs } from './all-jobs.js';
 import { defaultObservers } from './observers.js';
+import { historyPath, stateDirOf } from './state-paths.js';
 import {
   concurrencySpec,
   jobTimeoutKey,
   jobTimeoutSpec,
   keepDaysSpec,
   killGraceSpec,
-  stateDirSpec,
   timeoutDocSpec,
 } from './runner-settings.js';
 
@@ -53,14 +53,7 @@ export interface RunJobsOptions {
 
 const resumable: JobStatus[] = ['failed', 'timed_out', 'cancelled', 'skipped'];
 
-/** `runner.state_dir` as an absolute path. */
-export function stateDirOf(settings: Settings, root: string): string {
-  return path.resolve(root, settings.value(stateDirSpec));
-}
-
-export function historyPath(stateDir: string): string {
-  return path.join(stateDir, 'history.sqlite');
-}
+export { stateDirOf, historyPath };
 
 function timeoutFor(settings: Settings, def: JobDefinition): number {
   const key = jobTimeoutKey(def.name);
@@ -115,7 +108,7 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
   const { settings } = opts;
   const problems = runnerProblems(settings, opts.jobs);
   if (problems.length) throw new SettingsProblemsError(problems);
-  const stateDir = stateDirOf(settings, opts.root);
+  const stateDir = stateDirOf(settings);
   checkTrust([...(fs.existsSync(settings.source) ? [settings.source] : []), stateDir]);
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
 
@@ -210,6 +203,8 @@ async function runLocked(
     }
   }
   await notify('run start', (o) => o.onRunStart?.({ runId, trigger: opts.trigger, startedAt, jobs: names }));
+  // rows in plan order, so `status` lists jobs in that order and shows what is still pending
+  for (const n of plan.nodes) history.recordJob(runId, { name: n.name, stage: n.stage, status: 'pending' });
 
   const outside = new Set(plan.outsideNeeds.map((o) => o.job));
   const root = path.resolve(opts.root);

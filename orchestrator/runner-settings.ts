@@ -11,7 +11,7 @@ export const stateDirSpec = setting<string>({
   type: 'path',
   default: './var',
   description:
-    'History, logs, lock and caches. Relative paths are relative to the repository root. Must not be group/other-writable.',
+    'History, logs, lock and caches. A relative path is relative to the working directory (like `./settings.json`). Must not be group/other-writable.',
 });
 
 export const concurrencySpec = setting<number>({

@@ -6,7 +6,7 @@ import type { JobDefinition } from '../job.js';
 import type { Settings } from '../settings-store.js';
 import { loadSettings } from '../settings.js';
 import { allJobs, allSpecs } from '../all-jobs.js';
-import { stateDirOf } from '../run-night.js';
+import { stateDirOf } from '../state-paths.js';
 import { timezoneSpec } from '../runner-settings.js';
 
 export interface GlobalOptions {
@@ -43,7 +43,7 @@ export function loadContext(opts: GlobalOptions): CommandContext {
     jobs: allJobs(settings),
     root,
     env,
-    stateDir: stateDirOf(settings, root),
+    stateDir: stateDirOf(settings),
     out: (line) => process.stdout.write(line + '\n'),
   };
 }

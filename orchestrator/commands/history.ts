@@ -1,7 +1,7 @@
 /** `job-runner history [JOB] [--limit N] [--json]`: past runs, or one job's past attempts. */
 import fs from 'node:fs';
 import { openHistory } from '../history.js';
-import { historyPath } from '../run-night.js';
+import { historyPath } from '../state-paths.js';
 import { UsageError } from '../errors.js';
 import { type GlobalOptions, formatDuration, formatTime, loadContext, table } from './context.js';
 

@@ -1,7 +1,7 @@
 /** `job-runner logs JOB [--run ID] [--follow]`: a job's log from the last (or a given) run. */
 import fs from 'node:fs';
 import { openHistory } from '../history.js';
-import { historyPath } from '../run-night.js';
+import { historyPath } from '../state-paths.js';
 import { UsageError } from '../errors.js';
 import { type GlobalOptions, loadContext } from './context.js';
 

@@ -1,7 +1,7 @@
 /** `job-runner status [--run ID] [--json]`: the last (or a given) run, one line per job with its log path. */
 import fs from 'node:fs';
 import { openHistory, type JobRunRow, type RunRow } from '../history.js';
-import { historyPath } from '../run-night.js';
+import { historyPath } from '../state-paths.js';
 import { pidAlive } from '../lock.js';
 import { UsageError } from '../errors.js';
 import { type GlobalOptions, formatDuration, formatTime, loadContext, table } from './context.js';

@@ -1,0 +1,224 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { runJobs } from '../../orchestrator/run-night.js';
+import { openHistory } from '../../orchestrator/history.js';
+import { acquireLock, readLock } from '../../orchestrator/lock.js';
+import { LockHeldError } from '../../orchestrator/errors.js';
+import { commandJobs } from '../../jobs/command.js';
+import { setting } from '../../orchestrator/setting-spec.js';
+import type { RunObserver } from '../../orchestrator/events.js';
+import { makeTempDir } from '../helpers/job-context.js';
+import { fakeJob, settingsOf } from './fake-jobs.js';
+
+function stateSettings(extra: Record<string, unknown>) {
+  const dir = makeTempDir();
+  fs.chmodSync(dir, 0o700);
+  return { dir, settings: settingsOf({ 'runner.state_dir': path.join(dir, 'var'), ...extra }) };
+}
+
+describe('runJobs', () => {
+  it('redacts CPR numbers and secrets in job logs, run.jsonl, messages and history', async () => {
+    const secretJob = fakeJob('leaky', 'export', {
+      settings: [
+        setting({ key: 'leaky.token', schema: z.string(), type: 'string', secret: true, description: '' }),
+      ],
+      run: async (ctx) => {
+        ctx.logger.info('person 010190-1234 token S3cr3tT0ken and 0101901234', { cpr: '2412851111' });
+        throw new Error('failed for 1111111118 using S3cr3tT0ken');
+      },
+    });
+    const { settings } = stateSettings({
+      'crontab.RUN_LEAKY': true,
+      'leaky.token': 'S3cr3tT0ken',
+      'crontab.CLIENT_SECRET': 'client-secret-xyz',
+      'runner.jobs': {
+        echoer: { stage: 'report', command: 'echo 120345-6789 client-secret-xyz; echo done' },
+      },
+    });
+    const jobs = [secretJob, ...commandJobs(settings)];
+    const summary = await runJobs({
+      settings,
+      jobs,
+      trigger: 'cli',
+      env: process.env,
+      root: process.cwd(),
+      console: false,
+    });
+    expect(summary.exitCode).to.equal(1);
+    const files = fs
+      .readdirSync(summary.logDir)
+      .map((f) => fs.readFileSync(path.join(summary.logDir, f), 'utf8'));
+    const all = files.join('\n');
+    expect(all).to.contain('[cpr]').and.to.contain('[secret]');
+    for (const leak of [
+      '010190-1234',
+      '0101901234',
+      '2412851111',
+      '1111111118',
+      'S3cr3tT0ken',
+      '120345-6789',
+      'client-secret-xyz',
+    ]) {
+      expect(all).not.to.contain(leak);
+    }
+    expect(fs.readFileSync(path.join(summary.logDir, 'echoer.log'), 'utf8')).to.contain('[cpr] [secret]');
+    const leaky = summary.jobs.find((j) => j.name === 'leaky')!;
+    expect(leaky.message).to.equal('failed for [cpr] using [secret]');
+    const jsonl = fs
+      .readFileSync(path.join(summary.logDir, 'run.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(jsonl.some((l) => l.job === 'leaky' && l.cpr === '[cpr]')).to.equal(true);
+    expect((fs.statSync(path.join(summary.logDir, 'leaky.log')).mode & 0o777).toString(8)).to.equal('600');
+  });
+
+  it('records history, calls observers, warns about unfinished prerequisites and resumes what did not succeed', async () => {
+    let fail = true;
+    const jobs = [
+      fakeJob('imp', 'import'),
+      fakeJob('cache', 'prepare', {
+        run: async () => {
+          if (fail) throw new Error('boom');
+        },
+      }),
+      fakeJob('exp', 'export', { needs: ['cache'] }),
+      fakeJob('rep', 'report'),
+    ];
+    const { settings } = stateSettings({
+      'crontab.RUN_IMP': true,
+      'crontab.RUN_CACHE': true,
+      'crontab.RUN_EXP': true,
+      'crontab.RUN_REP': true,
+    });
+    const events: string[] = [];
+    const observer: RunObserver = {
+      onRunStart: (r) => void events.push(`start:${r.jobs.length}`),
+      onJobEnd: (_id, j) => void events.push(`${j.name}:${j.status}`),
+      onRunEnd: (s) => void events.push(`end:${s.exitCode}`),
+    };
+    const base = { settings, jobs, env: {}, root: process.cwd(), console: false } as const;
+    const first = await runJobs({ ...base, trigger: 'cli', observers: [observer] });
+    expect(first.exitCode).to.equal(1);
+    expect(events[0]).to.equal('start:4');
+    expect(events.at(-1)).to.equal('end:1');
+    expect(events).to.include.members(['cache:failed', 'exp:skipped', 'rep:succeeded']);
+
+    fail = false;
+    const single = await runJobs({ ...base, trigger: 'cli', select: ['exp'] });
+    expect(single.jobs.map((j) => [j.name, j.status])).to.deep.equal([['exp', 'succeeded']]);
+    const warn = fs.readFileSync(path.join(single.logDir, 'run.jsonl'), 'utf8');
+    expect(warn).to.contain('exp needs cache, whose last run failed');
+
+    const resumed = await runJobs({ ...base, trigger: 'resume', resume: true });
+    // the last finished run is the single-job run, where everything succeeded
+    expect(resumed.jobs).to.deep.equal([]);
+
+    const h = openHistory(path.join(settings.get('runner.state_dir') as string, 'history.sqlite'));
+    const runs = h.listRuns(10);
+    expect(runs.map((r) => r.status)).to.deep.equal(['succeeded', 'failed']);
+    const jobsOfFirst = h.jobsOfRun(first.runId);
+    expect(jobsOfFirst.map((j) => j.name)).to.deep.equal(['imp', 'cache', 'exp', 'rep']);
+    expect(jobsOfFirst[1]).to.include({ status: 'failed', message: 'boom' });
+    expect(jobsOfFirst[0]!.log).to.match(/imp\.log$/);
+    h.close();
+  });
+
+  it('resumes exactly the failed, timed-out, cancelled and skipped jobs of the last run', async () => {
+    let fail = true;
+    const ran: string[] = [];
+    const mk = (name: string, stage: 'import' | 'prepare' | 'export', needs?: string[]) =>
+      fakeJob(name, stage, {
+        needs,
+        run: async () => {
+          ran.push(name);
+          if (fail && name === 'b') throw new Error('b broke');
+        },
+      });
+    const jobs = [mk('a', 'prepare'), mk('b', 'prepare'), mk('c', 'export', ['b']), mk('d', 'export', ['a'])];
+    const { settings } = stateSettings(Object.fromEntries(jobs.map((j) => [j.toggle[0], true])));
+    const base = { settings, jobs, env: {}, root: process.cwd(), console: false } as const;
+    await runJobs({ ...base, trigger: 'cli' });
+    fail = false;
+    ran.length = 0;
+    const resumed = await runJobs({ ...base, trigger: 'resume', resume: true });
+    expect(resumed.jobs.map((j) => j.name)).to.deep.equal(['b', 'c']);
+    expect(ran).to.deep.equal(['b', 'c']);
+    expect(resumed.exitCode).to.equal(0);
+  });
+
+  it('deletes runs and log dirs older than runner.keep_days', async () => {
+    const { settings } = stateSettings({ 'crontab.RUN_A': true, 'runner.keep_days': 1 });
+    const jobs = [fakeJob('a', 'export')];
+    const old = await runJobs({
+      settings,
+      jobs,
+      trigger: 'cli',
+      env: {},
+      root: process.cwd(),
+      console: false,
+    });
+    const state = settings.get('runner.state_dir') as string;
+    const h = openHistory(path.join(state, 'history.sqlite'));
+    // age the first run by three days
+    const past = new Date(Date.now() - 3 * 86_400_000);
+    (h as unknown as { close(): void }).close();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(state, 'history.sqlite'));
+    db.prepare('UPDATE runs SET started = ? WHERE id = ?').run(past.toISOString(), old.runId);
+    db.close();
+    fs.utimesSync(old.logDir, past, past);
+    await runJobs({ settings, jobs, trigger: 'cli', env: {}, root: process.cwd(), console: false });
+    expect(fs.existsSync(old.logDir)).to.equal(false);
+    const h2 = openHistory(path.join(state, 'history.sqlite'));
+    expect(h2.getRun(old.runId)).to.equal(undefined);
+    expect(h2.listRuns(10)).to.have.length(1);
+    h2.close();
+  });
+
+  it('holds one lock; a stale lock (dead pid) is taken over with a warning', () => {
+    const dir = makeTempDir();
+    const lock = acquireLock(dir, { pid: process.pid, startedAt: 'now', runId: 'r1' }, () => undefined);
+    expect(readLock(dir)).to.include({ pid: process.pid, runId: 'r1' });
+    expect(() =>
+      acquireLock(
+        dir,
+        { pid: process.pid, startedAt: 'now', runId: 'r2' },
+        () => undefined,
+        () => 'x is running now',
+      ),
+    ).to.throw(LockHeldError, new RegExp(`pid ${process.pid}, started now; x is running now`));
+    lock.release();
+    expect(readLock(dir)).to.equal(undefined);
+    fs.writeFileSync(
+      path.join(dir, 'run.lock'),
+      JSON.stringify({ pid: 2 ** 22 + 12345, startedAt: 'yesterday', runId: 'old' }),
+    );
+    const warnings: string[] = [];
+    const taken = acquireLock(dir, { pid: process.pid, startedAt: 'now', runId: 'r3' }, (m) =>
+      warnings.push(m),
+    );
+    expect(warnings[0]).to.match(/stale lock .* is gone/);
+    taken.release();
+  });
+
+  it('stores heartbeats and skipped overlaps', () => {
+    const h = openHistory(':memory:');
+    expect(h.getHeartbeat()).to.equal(undefined);
+    const at = new Date('2026-11-23T01:00:00Z');
+    h.setHeartbeat({ pid: 42, startedAt: at, nextRunAt: new Date('2026-11-24T01:00:00Z'), at });
+    h.setHeartbeat({ pid: 43, startedAt: at, nextRunAt: null, at });
+    expect(h.getHeartbeat()).to.deep.equal({
+      pid: 43,
+      startedAt: at.toISOString(),
+      nextRunAt: null,
+      at: at.toISOString(),
+    });
+    const id = h.recordSkippedOverlap('schedule', at);
+    expect(h.getRun(id)).to.include({ status: 'skipped_overlap', trigger: 'schedule', exitCode: 3 });
+    expect(h.lastRun()).to.equal(undefined);
+    h.close();
+  });
+});
