@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import { expect } from 'chai';
+import { renderCsv } from '../../jobs/reports/csv-writer.js';
+import { uploadReports, writeReport } from '../../jobs/reports/output.js';
+import { date, number, text, type ReportTable } from '../../jobs/reports/table.js';
+import { fittedWidths, sheetName } from '../../jobs/reports/xlsx-writer.js';
+import { makeTempDir } from '../helpers/job-context.js';
+
+function sample(containsCpr = false): ReportTable {
+  return {
+    fileBase: 'Prøve rapport',
+    sheet: 'Personer',
+    columns: [text('Navn'), number('Alder'), date('Fra'), text('Note')],
+    rows: [
+      ['Søren "Sørle" Ærø', 42, { date: '2020-01-31' }, 'a;b'],
+      ['Åse', null, null, 'to\nlinjer'],
+      ['', 0, { date: '1999-12-01' }, null],
+    ],
+    containsCpr,
+  };
+}
+
+describe('report output', () => {
+  let dir: string;
+  beforeEach(() => (dir = makeTempDir('jr-reports-')));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('renders CSV as UTF-8 with BOM, ; separated, every field quoted, quotes doubled', () => {
+    const bytes = Buffer.from(renderCsv(sample()), 'utf8');
+    expect([...bytes.subarray(0, 3)]).to.deep.equal([0xef, 0xbb, 0xbf]);
+    expect(bytes.subarray(3).toString('utf8')).to.equal(
+      '"Navn";"Alder";"Fra";"Note"\n' +
+        '"Søren ""Sørle"" Ærø";"42";"2020-01-31";"a;b"\n' +
+        '"Åse";"";"";"to\nlinjer"\n' +
+        '"";"0";"1999-12-01";""\n',
+    );
+  });
+
+  it('writes XLSX that reads back with a bold header, autofilter, fitted widths, numbers and dates', async () => {
+    const [csv, xlsx] = await writeReport(sample(), { dir, formats: ['csv', 'xlsx'] });
+    expect(path.basename(csv!)).to.equal('Prøve rapport.csv');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(xlsx!);
+    expect(wb.worksheets.map((w) => w.name)).to.deep.equal(['Personer']);
+    const ws = wb.getWorksheet('Personer')!;
+    expect(ws.getRow(1).values).to.deep.equal([undefined, 'Navn', 'Alder', 'Fra', 'Note']);
+    expect(ws.getRow(1).getCell(1).font?.bold).to.equal(true);
+    expect(ws.getCell('A2').value).to.equal('Søren "Sørle" Ærø');
+    expect(ws.getCell('B2').value).to.equal(42);
+    expect(ws.getCell('B2').type).to.equal(ExcelJS.ValueType.Number);
+    expect(ws.getCell('C2').value).to.be.instanceOf(Date);
+    expect((ws.getCell('C2').value as Date).toISOString()).to.equal('2020-01-31T00:00:00.000Z');
+    expect(ws.getCell('C2').numFmt).to.equal('yyyy-mm-dd');
+    expect(ws.getCell('B3').value).to.equal(null);
+    expect(ws.getCell('B4').value).to.equal(0);
+    expect(ws.rowCount).to.equal(4);
+    expect(ws.autoFilter).to.equal('A1:D4');
+    expect(ws.columns.map((c) => c.width)).to.deep.equal(fittedWidths(sample()));
+    expect(fittedWidths(sample())).to.deep.equal([19, 7, 12, 11]);
+  });
+
+  it('creates files holding CPR numbers with mode 0600 and others 0640, leaving no temp files', async () => {
+    const cprFiles = await writeReport(sample(true), { dir, formats: ['csv', 'xlsx'] });
+    for (const f of cprFiles) expect(fs.statSync(f).mode & 0o777).to.equal(0o600);
+    fs.rmSync(cprFiles[0]!);
+    fs.rmSync(cprFiles[1]!);
+    const plain = await writeReport(sample(false), { dir, formats: ['csv'] });
+    expect(fs.statSync(plain[0]!).mode & 0o777).to.equal(0o640);
+    expect(fs.readdirSync(dir)).to.deep.equal(['Prøve rapport.csv']);
+  });
+
+  it('keeps the old file and leaves no temp file when writing fails halfway', async () => {
+    await writeReport(sample(), { dir, formats: ['csv'] });
+    const before = fs.readFileSync(path.join(dir, 'Prøve rapport.csv'));
+    const broken = sample();
+    broken.rows.push([
+      {
+        get date(): string {
+          throw new Error('disk on fire');
+        },
+      },
+      1,
+      null,
+      null,
+    ]);
+    try {
+      await writeReport(broken, { dir, formats: ['csv'] });
+      expect.fail('should have thrown');
+    } catch (err) {
+      expect((err as Error).message).to.equal('disk on fire');
+    }
+    expect(fs.readdirSync(dir)).to.deep.equal(['Prøve rapport.csv']);
+    expect(fs.readFileSync(path.join(dir, 'Prøve rapport.csv'))).to.deep.equal(before);
+  });
+
+  it('uploads each written file under its own name with its exact bytes', async () => {
+    const files = await writeReport(sample(), { dir, formats: ['csv', 'xlsx'] });
+    const got: [string, Buffer][] = [];
+    await uploadReports(files, async (name, content) => void got.push([name, content]));
+    expect(got.map(([n]) => n)).to.deep.equal(['Prøve rapport.csv', 'Prøve rapport.xlsx']);
+    expect(got[0]![1]).to.deep.equal(fs.readFileSync(files[0]!));
+  });
+
+  it('makes legal worksheet names', () => {
+    expect(sheetName('Organisationsstruktur og Stillinger')).to.equal('Organisationsstruktur og Stilli');
+    expect(sheetName('a/b[c]')).to.equal('a b c ');
+  });
+});
