@@ -1,5 +1,7 @@
 import type { JobDefinition } from '../../orchestrator/job.js';
-import { notBuilt } from '../not-built.js';
+import type { SettingSpec } from '../../orchestrator/setting-spec.js';
+import { actualDbNameSetting } from '../lora-cache/paths.js';
+import { targetSettings } from './settings.js';
 
 export const exportsActualStateExport: JobDefinition = {
   name: 'exports_actual_state_export',
@@ -7,7 +9,8 @@ export const exportsActualStateExport: JobDefinition = {
   toggle: ['crontab.RUN_ACTUAL_STATE_EXPORT'],
   description: 'Copy the actual-state snapshot into the configured SQL database (work-table swap)',
   needs: () => ['exports_cache_loracache'],
-  load: notBuilt('exports_actual_state_export'),
+  settings: [...targetSettings('actual'), actualDbNameSetting as SettingSpec],
+  load: async () => ({ run: (await import('./run.js')).runActualStateExport }),
 };
 
 export const exportsHistoricSqlExport: JobDefinition = {
@@ -16,5 +19,9 @@ export const exportsHistoricSqlExport: JobDefinition = {
   toggle: ['crontab.RUN_HISTORIC_SQL_EXPORT'],
   description: 'Copy the historic snapshot into the configured SQL database (work-table swap)',
   needs: () => ['exports_historic_cache_loracache'],
-  load: notBuilt('exports_historic_sql_export'),
+  settings: [
+    ...targetSettings('historic'),
+    ...targetSettings('actual').filter((s) => /\.(host|port|user|password)$/.test(s.key)),
+  ],
+  load: async () => ({ run: (await import('./run.js')).runHistoricSqlExport }),
 };

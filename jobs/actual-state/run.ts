@@ -1,0 +1,74 @@
+/** `exports_actual_state_export` / `exports_historic_sql_export`: the snapshot → the configured SQL database. */
+import type { JobContext, JobResult } from '../../orchestrator/job.js';
+import { SettingsError } from '../../orchestrator/settings-store.js';
+import { localTimestamp } from '../lora-cache/dates.js';
+import { openSnapshot } from '../lora-cache/read.js';
+import { runnerTimezone } from '../lora-cache/settings.js';
+import type { ExportTimes } from './export-types.js';
+import { connectPostgres, exportToPostgres } from './postgres-target.js';
+import { resolveTarget, type TargetKind } from './settings.js';
+import { exportToSqlite } from './sqlite-target.js';
+
+export async function runSqlExport(ctx: JobContext, kind: TargetKind): Promise<JobResult> {
+  const target = resolveTarget(ctx.settings, ctx.paths, kind);
+  const snapshot = openSnapshot({
+    settings: ctx.settings,
+    paths: ctx.paths,
+    mode: kind === 'actual' ? 'actual' : 'historic',
+    notOlderThan: ctx.prerequisitesRanThisRun ? ctx.runStartedAt : undefined,
+  });
+  const tz = runnerTimezone(ctx.settings);
+  const started = Date.now();
+  try {
+    const kv = snapshot.db.prepare('SELECT query_tid FROM kvittering ORDER BY id DESC LIMIT 1').get() as
+      { query_tid: string } | undefined;
+    const times: ExportTimes = {
+      queryTid: kv?.query_tid ?? localTimestamp(tz, snapshot.info.buildStarted),
+      startLeveringTid: localTimestamp(tz, new Date()),
+      now: () => localTimestamp(tz, new Date()),
+    };
+    const total = Object.values(snapshot.info.rowCounts).reduce((a, b) => a + b, 0);
+    let where: string;
+    let rows: Record<string, number>;
+    if (target.type === 'SQLite') {
+      if (target.file === snapshot.path) {
+        const key =
+          kind === 'actual' ? 'exporters.actual_state.db_name' : 'exporters.actual_state_historic.db_name';
+        throw new SettingsError(key, `names the snapshot itself (${target.file}); choose another name`);
+      }
+      where = target.file;
+      ctx.logger.info(`copying the ${snapshot.info.mode} snapshot into SQLite ${where}`);
+      ({ rows } = exportToSqlite(snapshot.path, target.file, times, ctx.signal));
+    } else {
+      where = `postgresql://${target.user}@${target.host}:${target.port}/${target.database}`;
+      ctx.logger.info(`copying the ${snapshot.info.mode} snapshot into ${where}`);
+      const client = await connectPostgres(target, ctx.signal).catch((err: Error) => {
+        throw new Error(`cannot connect to ${where}: ${err.message}`);
+      });
+      try {
+        let done = 0;
+        let last = 0;
+        ({ rows } = await exportToPostgres(client, snapshot.db, times, {
+          signal: ctx.signal,
+          onRows: (_t, n) => {
+            done += n - last;
+            last = n;
+            ctx.progress(done, total, 'rows copied');
+          },
+        }));
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    }
+    const copied = Object.values(rows).reduce((a, b) => a + b, 0);
+    const secs = (Date.now() - started) / 1000;
+    const message = `${copied} rows copied into ${where} in ${secs.toFixed(1)} s (${Math.round(copied / Math.max(secs, 0.001))} rows/s)`;
+    ctx.logger.info(message);
+    return { counters: { rows: copied }, outputs: target.type === 'SQLite' ? [target.file] : [], message };
+  } finally {
+    snapshot.close();
+  }
+}
+
+export const runActualStateExport = (ctx: JobContext) => runSqlExport(ctx, 'actual');
+export const runHistoricSqlExport = (ctx: JobContext) => runSqlExport(ctx, 'historic');
