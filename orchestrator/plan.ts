@@ -131,6 +131,13 @@ export function buildGraph(jobs: readonly JobDefinition[], settings: Settings): 
       }
     }
     const set = new Set(own.filter((n) => enabledNames.has(n) && !byName.get(n)!.informational));
+    if (set.has(def.name)) {
+      problems.push({
+        job: def.name,
+        key: def.toggle[0] ?? 'runner.jobs',
+        message: `prerequisites form a cycle: ${def.name} → ${def.name}`,
+      });
+    }
     if (def.stage === 'import') {
       gates.forEach((g) => set.add(g));
       const i = imports.indexOf(def.name);
@@ -139,7 +146,10 @@ export function buildGraph(jobs: readonly JobDefinition[], settings: Settings): 
       imports.forEach((n) => set.add(n));
       if (strict && def.stage !== 'prepare') prepares.forEach((n) => set.add(n));
     }
-    needs.set(def.name, [...set]);
+    needs.set(
+      def.name,
+      enabled.map((d) => d.name).filter((n) => set.has(n) && n !== def.name),
+    );
     after.set(
       def.name,
       def.stage === 'post' ? enabled.filter((d) => d.stage !== 'post').map((d) => d.name) : [],

@@ -142,7 +142,7 @@ export function runnerProblems(settings: Settings, jobs: readonly JobDefinition[
     }
   }
   const entries = settings.get('runner.jobs');
-  if (entries !== undefined && entries !== null) {
+  if (entries !== undefined && entries !== null && !problems.some((p) => p.key === 'runner.jobs')) {
     if (typeof entries !== 'object' || Array.isArray(entries)) {
       problems.push({ key: 'runner.jobs', message: 'expected an object {"name": {"stage", "command", …}}' });
     } else {
