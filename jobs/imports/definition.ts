@@ -1,12 +1,13 @@
 import type { JobDefinition } from '../../orchestrator/job.js';
-import { notBuilt } from '../not-built.js';
+import { managerSyncSettings, sdChangedAtSettings, sdtoolPlusSettings } from './settings.js';
 
 export const importsSdtoolPlus: JobDefinition = {
   name: 'imports_sdtool_plus',
   stage: 'import',
   toggle: ['crontab.RUN_SDTOOL_PLUS'],
   description: 'Trigger SDTool+ to fix the org unit tree from SD',
-  load: notBuilt('imports_sdtool_plus'),
+  settings: sdtoolPlusSettings,
+  load: () => import('./sdtool-plus.js'),
 };
 
 export const importsSdChangedAt: JobDefinition = {
@@ -14,7 +15,8 @@ export const importsSdChangedAt: JobDefinition = {
   stage: 'import',
   toggle: ['crontab.RUN_SD_CHANGED_AT'],
   description: 'Trigger the SD changed-at import and wait for it to finish',
-  load: notBuilt('imports_sd_changed_at'),
+  settings: sdChangedAtSettings,
+  load: () => import('./sd-changed-at.js'),
 };
 
 export const importsManagerSync: JobDefinition = {
@@ -22,5 +24,6 @@ export const importsManagerSync: JobDefinition = {
   stage: 'import',
   toggle: ['crontab.RUN_MANAGER_SYNC'],
   description: 'Trigger the manager sync service',
-  load: notBuilt('imports_manager_sync'),
+  settings: managerSyncSettings,
+  load: () => import('./manager-sync.js'),
 };
