@@ -121,6 +121,7 @@ export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
   db.pragma('busy_timeout = 5000');
   if (!readonly) {
     db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.exec(schema);
     if (file !== ':memory:') fs.chmodSync(file, 0o600);
