@@ -1,5 +1,5 @@
 import type { JobDefinition } from '../../orchestrator/job.js';
-import { notBuilt } from '../not-built.js';
+import { moClientSettings } from '../clients/mo-settings.js';
 
 export const sanityCheckMoData: JobDefinition = {
   name: 'sanity_check_mo_data',
@@ -7,5 +7,6 @@ export const sanityCheckMoData: JobDefinition = {
   toggle: ['crontab.RUN_MO_DATA_SANITY_CHECK'],
   description: 'Informational: duplicate class user_keys within a facet, duplicate CPR numbers',
   informational: true,
-  load: notBuilt('sanity_check_mo_data'),
+  settings: moClientSettings,
+  load: () => import('./run.js'),
 };
