@@ -1,0 +1,291 @@
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import {
+  GraphQLError,
+  Kind,
+  execute,
+  getOperationAST,
+  parse,
+  validate,
+  type DocumentNode,
+  type OperationDefinitionNode,
+} from 'graphql';
+import type { Fixture, ISODate } from '../../fixtures/types.js';
+import { TokenIssuer, type AuthOptions } from './auth.js';
+import { requestFault, type MoFaults } from './faults.js';
+import { parseMultipart } from './multipart.js';
+import type { RequestContext } from './resolve-helpers.js';
+import { emulatorSchema } from './schema.js';
+import { Store, type AnyObject } from './store.js';
+
+export interface MoCounters {
+  /** GraphQL POSTs received (any version, any outcome). */
+  total: number;
+  /** Executions per root field (`org_units`, `persons`, …), counted after auth and validation. */
+  byField: Record<string, number>;
+  /** Answers per HTTP status. */
+  byStatus: Record<number, number>;
+  /** Tokens issued by the token endpoint. */
+  tokens: number;
+}
+
+export interface RequestLogEntry {
+  n: number;
+  operationName: string | null;
+  rootFields: string[];
+  status: number;
+  /** What happened: ok, graphql-error, unauthenticated, invalid, fault:<kind>. */
+  outcome: string;
+}
+
+export interface ServerOptions {
+  fixture: Fixture;
+  now: ISODate;
+  auth: AuthOptions | false;
+  faults: MoFaults;
+  versions: number[];
+  maxUploadBytes: number;
+}
+
+const json = (res: http.ServerResponse, status: number, body: unknown, counters: MoCounters): void => {
+  counters.byStatus[status] = (counters.byStatus[status] ?? 0) + 1;
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+};
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Root fields of the operation, by response key (alias or name), with their locations. */
+function rootSelections(
+  op: OperationDefinitionNode | null | undefined,
+): Array<{ key: string; name: string; loc?: { line: number; column: number } }> {
+  if (!op) return [];
+  return op.selectionSet.selections.flatMap((s) => {
+    if (s.kind !== Kind.FIELD) return [];
+    const loc = s.loc ? { line: s.loc.startToken.line, column: s.loc.startToken.column } : undefined;
+    return [{ key: s.alias?.value ?? s.name.value, name: s.name.value, loc }];
+  });
+}
+
+export class MoServer {
+  readonly counters: MoCounters = { total: 0, byField: {}, byStatus: {}, tokens: 0 };
+  readonly requestLog: RequestLogEntry[] = [];
+  readonly uploads = new Map<string, Buffer>();
+  readonly issuer: TokenIssuer | null;
+  store: Store;
+  private readonly rootCache = new Map<string, AnyObject[]>();
+  private readonly fieldCalls = new Map<string, number>();
+  private readonly sockets = new Set<Socket>();
+  private readonly server: http.Server;
+
+  constructor(readonly options: ServerOptions) {
+    this.store = new Store(options.fixture, options.now);
+    this.issuer = options.auth ? new TokenIssuer(options.auth) : null;
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((e: Error) => {
+        if (!res.headersSent) json(res, 500, { detail: e.message }, this.counters);
+      });
+    });
+    this.server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve((this.server.address() as AddressInfo).port));
+    });
+  }
+
+  close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Forget counters, log, uploads, cached result lists and per-field call counts. */
+  reset(): void {
+    Object.assign(this.counters, { total: 0, byField: {}, byStatus: {}, tokens: 0 });
+    this.requestLog.length = 0;
+    this.uploads.clear();
+    this.rootCache.clear();
+    this.fieldCalls.clear();
+  }
+
+  /** Rebuild the indexes after objects were added to or removed from the fixture. */
+  reindex(): void {
+    this.store = new Store(this.options.fixture, this.options.now);
+    this.rootCache.clear();
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const token = url.pathname.match(/^\/auth\/realms\/([^/]+)\/protocol\/openid-connect\/token$/);
+    if (token && req.method === 'POST') return this.handleToken(token[1] as string, req, res);
+    const gql = url.pathname.match(/^\/graphql\/v(\d+)\/?$/);
+    if (!gql) return json(res, 404, { detail: 'Not Found' }, this.counters);
+    if (req.method !== 'POST') return json(res, 405, { detail: 'Method Not Allowed' }, this.counters);
+    const n = ++this.counters.total;
+    if (!this.options.versions.includes(Number(gql[1]))) {
+      return json(res, 404, { detail: `GraphQL version v${gql[1]} does not exist` }, this.counters);
+    }
+    const faults = this.options.faults;
+    const fault = requestFault(faults, n);
+    const log = (
+      status: number,
+      outcome: string,
+      operationName: string | null = null,
+      rootFields: string[] = [],
+    ): void => {
+      this.requestLog.push({ n, operationName, rootFields, status, outcome });
+    };
+    if (fault === 'stall') {
+      log(0, 'fault:stall');
+      req.resume();
+      return; // never answered; the socket is destroyed on stop()
+    }
+    if (faults.latencyMs) await sleep(faults.latencyMs);
+    if (fault === 'http502' || fault === 'http500') {
+      req.resume();
+      const status = fault === 'http502' ? 502 : 500;
+      this.counters.byStatus[status] = (this.counters.byStatus[status] ?? 0) + 1;
+      log(status, `fault:${fault}`);
+      res.writeHead(status, { 'content-type': 'text/html' });
+      res.end(
+        `<html><body><h1>${status} ${status === 502 ? 'Bad Gateway' : 'Internal Server Error'}</h1></body></html>`,
+      );
+      return;
+    }
+    let body: Record<string, unknown>;
+    try {
+      body = (req.headers['content-type'] ?? '').startsWith('multipart/form-data')
+        ? await parseMultipart(req, this.options.maxUploadBytes)
+        : (JSON.parse(await readBody(req)) as Record<string, unknown>);
+      if (typeof body !== 'object' || body === null || typeof body.query !== 'string')
+        throw new Error('the body must be a JSON object with a query string');
+    } catch (e) {
+      log(400, 'invalid');
+      return json(
+        res,
+        400,
+        { detail: `Unable to parse request body: ${(e as Error).message}` },
+        this.counters,
+      );
+    }
+    if (fault === 'garbage') {
+      log(200, 'fault:garbage');
+      this.counters.byStatus[200] = (this.counters.byStatus[200] ?? 0) + 1;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"data": {"org_units": {"objects": [ <html>upstream garbage');
+      return;
+    }
+    const operationName = typeof body.operationName === 'string' ? body.operationName : null;
+    let document: DocumentNode;
+    try {
+      document = parse(body.query as string);
+    } catch (e) {
+      log(200, 'invalid', operationName);
+      return json(res, 200, { data: null, errors: [(e as GraphQLError).toJSON()] }, this.counters);
+    }
+    const op = getOperationAST(document, operationName ?? undefined);
+    const roots = rootSelections(op);
+    const rootNames = roots.map((r) => r.name);
+    if (this.issuer) {
+      const check = this.issuer.check(req.headers.authorization);
+      if (!check.ok) {
+        log(200, 'unauthenticated', operationName, rootNames);
+        const errors = roots.map((r) => ({
+          message: check.message,
+          locations: r.loc ? [r.loc] : [],
+          path: [r.key],
+        }));
+        return json(res, 200, { data: null, errors }, this.counters);
+      }
+    }
+    const errors = validate(emulatorSchema(), document);
+    if (errors.length > 0) {
+      log(200, 'invalid', operationName, rootNames);
+      return json(res, 200, { data: null, errors: errors.map((e) => e.toJSON()) }, this.counters);
+    }
+    for (const name of rootNames) this.counters.byField[name] = (this.counters.byField[name] ?? 0) + 1;
+    const result = await execute({
+      schema: emulatorSchema(),
+      document,
+      operationName: operationName ?? undefined,
+      variableValues: (body.variables as Record<string, unknown> | undefined) ?? undefined,
+      contextValue: this.context(),
+    });
+    log(200, result.errors?.length ? 'graphql-error' : 'ok', operationName, rootNames);
+    json(
+      res,
+      200,
+      {
+        data: result.data ?? null,
+        ...(result.errors ? { errors: result.errors.map((e) => e.toJSON()) } : {}),
+      },
+      this.counters,
+    );
+  }
+
+  private context(): RequestContext {
+    return {
+      store: this.store,
+      now: this.options.now,
+      memo: new Map(),
+      rootCache: this.rootCache,
+      uploads: this.uploads,
+      onRootField: (field) => {
+        const call = (this.fieldCalls.get(field) ?? 0) + 1;
+        this.fieldCalls.set(field, call);
+        const hit = this.options.faults.fieldErrors?.find(
+          (f) => f.field === field && (f.call === undefined || f.call === call),
+        );
+        if (hit) throw new Error(hit.message ?? `Injected error on ${field} (call ${call})`);
+      },
+    };
+  }
+
+  private async handleToken(
+    realm: string,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): Promise<void> {
+    const form = new URLSearchParams(await readBody(req));
+    if (!this.issuer)
+      return json(res, 404, { error: 'Authentication is not enabled on this emulator' }, this.counters);
+    if (realm !== this.issuer.realm) return json(res, 404, { error: 'Realm does not exist' }, this.counters);
+    const access = this.issuer.grant(form, req.headers.authorization);
+    if (!access) {
+      return json(
+        res,
+        401,
+        { error: 'unauthorized_client', error_description: 'Invalid client or Invalid client credentials' },
+        this.counters,
+      );
+    }
+    this.counters.tokens += 1;
+    json(
+      res,
+      200,
+      {
+        access_token: access,
+        expires_in: this.issuer.lifetime,
+        refresh_expires_in: 0,
+        token_type: 'Bearer',
+        'not-before-policy': 0,
+        scope: 'email profile',
+      },
+      this.counters,
+    );
+  }
+}
