@@ -8,6 +8,8 @@ export async function loadAllQueries(): Promise<readonly GqlDocument[]> {
   const modules: string[] = [
     './clients/queries.js',
     './sanity/queries.js',
+    './lora-cache/queries.js',
+    './cpr-uuid/queries.js',
     // e.g. './lora-cache/queries.js', './os2sync/queries.js', './sanity/queries.js', './reports/queries.js'
   ];
   for (const m of modules) await import(m);

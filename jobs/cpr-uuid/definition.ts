@@ -1,10 +1,14 @@
 import type { JobDefinition } from '../../orchestrator/job.js';
-import { notBuilt } from '../not-built.js';
+import type { SettingSpec } from '../../orchestrator/setting-spec.js';
+import { moClientSettings } from '../clients/mo-settings.js';
+import { adItSystemSetting, cprMapPath, outputFileSetting } from './settings.js';
 
 export const exportsCprUuid: JobDefinition = {
   name: 'exports_cpr_uuid',
   stage: 'prepare',
   toggle: ['crontab.RUN_CPR_UUID'],
   description: 'CPR → MO UUID map with AD account columns (cpr_mo_ad_map.csv)',
-  load: notBuilt('exports_cpr_uuid'),
+  settings: [...moClientSettings, adItSystemSetting, outputFileSetting] as SettingSpec[],
+  stateFiles: (s, paths) => [cprMapPath(s, paths)],
+  load: () => import('./run.js'),
 };

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { buildSchema, parse, validate } from 'graphql';
 import { definedQueries } from '../../jobs/clients/gql.js';
 import '../../jobs/lora-cache/queries.js';
+import '../../jobs/cpr-uuid/queries.js';
 
 const SCHEMA = new URL('../../../shared/os2mo-schema-v29.graphql', import.meta.url);
 
@@ -13,7 +14,7 @@ describe('lora-cache GraphQL documents', () => {
       this.skip();
     }
     const schema = buildSchema(fs.readFileSync(SCHEMA, 'utf8'));
-    const docs = definedQueries().filter((d) => d.area === 'lora-cache');
+    const docs = definedQueries().filter((d) => d.area === 'lora-cache' || d.area === 'cpr-uuid');
     expect(docs.length).to.be.greaterThan(20);
     const problems = docs.flatMap((d) =>
       validate(schema, parse(d.source)).map((e) => `${d.name}: ${e.message}`),
