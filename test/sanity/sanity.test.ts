@@ -2,48 +2,23 @@ import { expect } from 'chai';
 import { generateFixture, type Fixture } from '../fixtures/generate.js';
 import { makeJobContext, type TestJobContext } from '../helpers/job-context.js';
 import { sanityCheckMoData } from '../../jobs/sanity/definition.js';
-import { sendJson, startTinyServer, type TinyServer } from '../clients/tiny-server.js';
+import { startMoEmulator, type MoEmulator } from '../emulators/mo/index.js';
 import type { JobResult } from '../../orchestrator/job.js';
-
-/** Serves the sanity documents' root fields (classes, persons) from a fixture with MO's paging. */
-function serveFixture(fixture: Fixture): Promise<TinyServer> {
-  const current = <T extends { from: string | null; to: string | null }>(validities: T[]): T | undefined =>
-    validities.find(
-      (v) => (v.from === null || v.from <= fixture.today) && (v.to === null || v.to >= fixture.today),
-    );
-  const classes = fixture.classes.flatMap((c) => {
-    const v = current(c.validities);
-    return v ? [{ current: { uuid: c.uuid, user_key: v.user_key, facet_uuid: v.facet } }] : [];
-  });
-  const persons = fixture.persons.flatMap((p) => {
-    const v = current(p.validities);
-    return v ? [{ current: { uuid: p.uuid, cpr_number: v.cpr_number } }] : [];
-  });
-  return startTinyServer((req, res) => {
-    const { query, variables } = JSON.parse(req.body.toString()) as {
-      query: string;
-      variables: { limit: number; cursor: string | null };
-    };
-    const [field, all] = /\bclasses\(/.test(query) ? ['classes', classes] : ['persons', persons];
-    const offset = variables.cursor ? Number(variables.cursor) : 0;
-    const objects = all.slice(offset, offset + variables.limit);
-    const next = objects.length === 0 && variables.cursor ? null : String(offset + objects.length);
-    sendJson(res, 200, { data: { [field]: { objects, page_info: { next_cursor: next } } } });
-  });
-}
 
 describe('sanity_check_mo_data', function () {
   this.timeout(20_000);
-  let server: TinyServer | undefined;
+  let server: MoEmulator | undefined;
   let ctx: TestJobContext | undefined;
   afterEach(async () => {
-    await server?.close();
+    await server?.stop();
+    server = undefined;
     ctx?.cleanup();
   });
 
   async function check(fixture: Fixture): Promise<{ result: JobResult; ctx: TestJobContext }> {
-    server = await serveFixture(fixture);
-    ctx = makeJobContext('sanity_check_mo_data', { 'mora.base': server.url, 'mora.page_size': 50 });
+    server = await startMoEmulator({ fixture, auth: { clientId: 'dipex', clientSecret: 'hemmeligt' } });
+    const env = { CLIENT_ID: 'dipex', CLIENT_SECRET: 'hemmeligt', AUTH_SERVER: server.authServer };
+    ctx = makeJobContext('sanity_check_mo_data', { 'mora.base': server.url, 'mora.page_size': 50 }, { env });
     const mod = await sanityCheckMoData.load();
     return { result: await mod.run(ctx), ctx };
   }
