@@ -209,22 +209,26 @@ function withCpr(
   };
 }
 
-export interface EngagementsManagersReports {
-  report: ReportTable;
-  /** Only when asked for (`reports.include_cpr`). */
-  withCpr?: ReportTable;
+/** The rows both reports are made from, computed once. */
+export interface EngagementsManagersLines {
+  data: SnapshotData;
+  lines: Line[];
+  depth: number;
+  cfg: EngagementsManagersConfig;
 }
 
-export function buildEngagementsManagers(
-  data: SnapshotData,
-  cfg: EngagementsManagersConfig,
-  includeCpr: boolean,
-): EngagementsManagersReports {
+export function buildLines(data: SnapshotData, cfg: EngagementsManagersConfig): EngagementsManagersLines {
   const scoped = traverse(data, scopeTops(data, cfg.topUnitUuid));
   const depth = Math.max(1, maxDepth(scoped));
-  const lines = scoped.flatMap((s) => unitLines(data, s, cfg));
-  return {
-    report: engagementsAndManagers(data, lines, depth, cfg),
-    ...(includeCpr ? { withCpr: withCpr(data, lines, depth, cfg) } : {}),
-  };
+  return { data, lines: scoped.flatMap((s) => unitLines(data, s, cfg)), depth, cfg };
+}
+
+/** "Engagementer og ledere". */
+export function engagementsManagersTable(l: EngagementsManagersLines): ReportTable {
+  return engagementsAndManagers(l.data, l.lines, l.depth, l.cfg);
+}
+
+/** "Engagementer og ledere med cpr-numre". */
+export function withCprTable(l: EngagementsManagersLines): ReportTable {
+  return withCpr(l.data, l.lines, l.depth, l.cfg);
 }

@@ -61,26 +61,34 @@ async function moUploader(ctx: JobContext): Promise<{ upload: Uploader; close():
 export interface Delivered {
   outputs: string[];
   uploaded: number;
+  /** Rows per table, in the order given. */
+  rows: number[];
 }
+
+/** A table, or a function that builds it just before it is written (so only one large table is in memory). */
+export type TableSource = ReportTable | (() => ReportTable);
 
 /**
  * Writes every table (all formats) and, when upload is on, uploads every file. All files are written before the
- * first upload, so a failed upload never leaves the local reports half-updated.
+ * first upload, so a failed upload never leaves the local reports half-updated. A dry run builds the tables
+ * and writes nothing.
  */
-export async function deliver(ctx: JobContext, tables: ReportTable[]): Promise<Delivered> {
+export async function deliver(ctx: JobContext, sources: TableSource[]): Promise<Delivered> {
   const dir = outputDir(ctx);
   const formats = ctx.settings.value(formatsSetting);
   const outputs: string[] = [];
-  if (ctx.dryRun) {
-    for (const t of tables)
+  const rows: number[] = [];
+  for (const source of sources) {
+    const t = typeof source === 'function' ? source() : source;
+    rows.push(t.rows.length);
+    if (ctx.dryRun) {
       ctx.logger.info(`dry run: would write ${t.fileBase} (${t.rows.length} rows) to ${dir}`);
-    return { outputs, uploaded: 0 };
-  }
-  for (const t of tables) {
+      continue;
+    }
     outputs.push(...(await writeReport(t, { dir, formats, signal: ctx.signal })));
     ctx.logger.info(`wrote ${t.fileBase} (${t.rows.length} rows)`);
   }
-  if (!uploadEnabled(ctx)) return { outputs, uploaded: 0 };
+  if (ctx.dryRun || !uploadEnabled(ctx)) return { outputs, uploaded: 0, rows };
   const uploader = await moUploader(ctx);
   try {
     await uploadReports(outputs, uploader.upload, ctx.signal);
@@ -88,5 +96,5 @@ export async function deliver(ctx: JobContext, tables: ReportTable[]): Promise<D
     uploader.close();
   }
   ctx.logger.info(`uploaded ${outputs.length} files to MO's file store`);
-  return { outputs, uploaded: outputs.length };
+  return { outputs, uploaded: outputs.length, rows };
 }

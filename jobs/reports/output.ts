@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { renderCsv } from './csv-writer.js';
+import { writeCsv } from './csv-writer.js';
 import type { ReportTable } from './table.js';
 import { writeXlsx } from './xlsx-writer.js';
 
@@ -51,7 +51,7 @@ export async function writeReport(table: ReportTable, opts: OutputOptions): Prom
     opts.signal?.throwIfAborted();
     const target = path.join(opts.dir, `${table.fileBase}.${format}`);
     await writeAtomically(target, mode, async (tmp) => {
-      if (format === 'csv') fs.writeFileSync(tmp, renderCsv(table), { encoding: 'utf8', mode });
+      if (format === 'csv') writeCsv(table, tmp);
       else await writeXlsx(table, tmp);
     });
     written.push(target);

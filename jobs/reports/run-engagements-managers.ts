@@ -1,6 +1,11 @@
 /** reports_engagements_managers: "Engagementer og ledere" (and, with `reports.include_cpr`, the CPR variant). */
 import type { JobContext, JobResult } from '../../orchestrator/job.js';
-import { buildEngagementsManagers, type EngagementsManagersConfig } from './engagements-managers.js';
+import {
+  buildLines,
+  engagementsManagersTable,
+  withCprTable,
+  type EngagementsManagersConfig,
+} from './engagements-managers.js';
 import { deliver, openReportSnapshot, runDate } from './job-common.js';
 import * as s from './settings.js';
 import { readSnapshotData } from './snapshot-data.js';
@@ -27,25 +32,27 @@ export async function run(ctx: JobContext): Promise<JobResult> {
   const includeCpr = ctx.settings.value(s.includeCprSetting);
   const snapshot = openReportSnapshot(ctx);
   const warnings: string[] = [];
-  let reports;
+  let lines;
   try {
     if (includeCpr && !snapshot.info.exportCpr) {
       warnings.push(
         'the snapshot was built without CPR numbers (exporters.actual_state.export_cpr); CPR-nummer and Alder are empty',
       );
     }
-    reports = buildEngagementsManagers(readSnapshotData(snapshot.db), cfg, includeCpr);
+    lines = buildLines(readSnapshotData(snapshot.db, { contacts: 'first-email' }), cfg);
   } finally {
     snapshot.close();
   }
   for (const w of warnings) ctx.logger.warn(w);
-  const tables = reports.withCpr ? [reports.report, reports.withCpr] : [reports.report];
-  const { outputs, uploaded } = await deliver(ctx, tables);
-  const rows = reports.report.rows.length;
+  const l = lines;
+  const sources = includeCpr
+    ? [() => engagementsManagersTable(l), () => withCprTable(l)]
+    : [() => engagementsManagersTable(l)];
+  const { outputs, uploaded, rows } = await deliver(ctx, sources);
   return {
-    counters: { rows, files: outputs.length, uploaded },
+    counters: { rows: rows[0] ?? 0, files: outputs.length, uploaded },
     outputs,
     warnings,
-    message: `${rows} rows in ${tables.length} report${tables.length === 1 ? '' : 's'}${uploaded ? `, ${uploaded} files uploaded to MO` : ''}`,
+    message: `${rows[0] ?? 0} rows in ${sources.length} report${sources.length === 1 ? '' : 's'}${uploaded ? `, ${uploaded} files uploaded to MO` : ''}`,
   };
 }

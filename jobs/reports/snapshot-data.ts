@@ -191,7 +191,10 @@ function readManagers(db: Database): Map<string, Manager[]> {
   return managersByUnit;
 }
 
-function readAddresses(db: Database): AddressLookup {
+/** `all`: every lookup (the shared reports); `first-email`: only each person's first e-mail. */
+export type ContactsNeeded = 'all' | 'first-email';
+
+function readAddresses(db: Database, needed: ContactsNeeded): AddressLookup {
   const a: AddressLookup = {
     personFirstEmail: new Map(),
     personLastEmail: new Map(),
@@ -199,10 +202,12 @@ function readAddresses(db: Database): AddressLookup {
     unitFirstDar: new Map(),
     unitFirstPnumber: new Map(),
   };
+  const scopes = needed === 'all' ? `'E-mail', 'Telefon', 'DAR', 'P-nummer'` : `'E-mail'`;
   const stmt = db.prepare(
     `SELECT bruger_uuid, enhed_uuid, "værdi" AS value, adressetype_scope AS scope FROM adresser
-     WHERE adressetype_scope IN ('E-mail', 'Telefon', 'DAR', 'P-nummer') ORDER BY id`,
+     WHERE adressetype_scope IN (${scopes}) ORDER BY id`,
   );
+  const all = needed === 'all';
   for (const r of stmt.iterate() as Iterable<Record<string, string | null>>) {
     const value = str(r.value);
     if (value === '') continue;
@@ -211,7 +216,7 @@ function readAddresses(db: Database): AddressLookup {
     if (person) {
       if (r.scope === 'E-mail') {
         if (!a.personFirstEmail.has(person)) a.personFirstEmail.set(person, value);
-        a.personLastEmail.set(person, value);
+        if (all) a.personLastEmail.set(person, value);
       } else if (r.scope === 'Telefon') a.personLastPhone.set(person, value);
     } else if (unit) {
       if (r.scope === 'DAR' && !a.unitFirstDar.has(unit)) a.unitFirstDar.set(unit, value);
@@ -221,12 +226,12 @@ function readAddresses(db: Database): AddressLookup {
   return a;
 }
 
-export function readSnapshotData(db: Database): SnapshotData {
+export function readSnapshotData(db: Database, opts: { contacts?: ContactsNeeded } = {}): SnapshotData {
   return {
     ...readUnits(db),
     persons: readPersonsOnly(db),
     ...readEngagements(db),
     managersByUnit: readManagers(db),
-    address: readAddresses(db),
+    address: readAddresses(db, opts.contacts ?? 'all'),
   };
 }

@@ -7,6 +7,7 @@ import ExcelJS from 'exceljs';
 import { cellText, type Cell, type ReportTable } from './table.js';
 
 const MAX_WIDTH = 80;
+const YIELD_EVERY = 500;
 
 /** Column widths: the longest value in each column, header included (specs/reports.md §5.0). */
 export function fittedWidths(table: ReportTable): number[] {
@@ -50,7 +51,11 @@ export async function writeXlsx(table: ReportTable, filename: string): Promise<v
   const header = sheet.getRow(1);
   header.font = { bold: true };
   header.commit();
-  for (const row of table.rows) sheet.addRow(row.map(toValue)).commit();
+  for (let i = 0; i < table.rows.length; i++) {
+    sheet.addRow(table.rows[i]!.map(toValue)).commit();
+    // Committed rows sit in an in-memory stream until the zip writer reads them; yielding lets it drain.
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
+  }
   sheet.autoFilter = {
     from: { row: 1, column: 1 },
     to: { row: table.rows.length + 1, column: Math.max(1, table.columns.length) },

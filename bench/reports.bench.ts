@@ -1,0 +1,107 @@
+/**
+ * Reports bench: both engagement/manager reports ("Engagementer og ledere" and the CPR variant, CSV + XLSX)
+ * from a fixture-L sized snapshot. The job runs in a child process so its peak RSS is its own.
+ * Budgets (DESIGN §10): wall time ≤ 20 s, peak RSS ≤ 300 MB.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SIZE_L, writeSyntheticSnapshot } from '../test/reports/synthetic-snapshot.js';
+
+const CHILD_FLAG = '--reports-bench-child';
+const WALL_BUDGET_S = 20;
+const RSS_BUDGET_MB = 300;
+
+interface ChildResult {
+  wallMs: number;
+  maxRssMb: number;
+  rows: number;
+  files: number;
+}
+
+/** Loader flags (tsx under development) the child needs to load this module the same way. */
+function loaderArgs(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (['--import', '--require', '--loader', '-r'].includes(a) && argv[i + 1]) out.push(a, argv[++i]!);
+    else if (/^--(import|require|loader)=/.test(a)) out.push(a);
+  }
+  return out;
+}
+
+async function child(stateDir: string): Promise<void> {
+  const { makeJobContext } = await import('../test/helpers/job-context.js');
+  const { run } = await import('../jobs/reports/run-engagements-managers.js');
+  const ctx = makeJobContext(
+    'reports_engagements_managers',
+    { 'reports.upload_to_mo': false, 'reports.include_cpr': true },
+    { stateDir },
+  );
+  ctx.prerequisitesRanThisRun = false;
+  const started = process.hrtime.bigint();
+  const result = await run(ctx);
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const out: ChildResult = {
+    wallMs,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    rows: result.counters?.rows ?? 0,
+    files: result.outputs?.length ?? 0,
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+function runChild(stateDir: string): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(
+      process.execPath,
+      [...loaderArgs(), fileURLToPath(import.meta.url), CHILD_FLAG, stateDir],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let stdout = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.on('error', reject);
+    proc.on('close', (code) => {
+      const line = stdout.trim().split('\n').at(-1) ?? '';
+      if (code !== 0 || !line.startsWith('{'))
+        reject(new Error(`reports bench child exited ${code}: ${stdout.trim()}`));
+      else resolve(JSON.parse(line) as ChildResult);
+    });
+  });
+}
+
+export default async function bench(): Promise<void> {
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jr-reports-bench-'));
+  try {
+    const t0 = Date.now();
+    writeSyntheticSnapshot(path.join(stateDir, 'cache', 'actual_state.db'), SIZE_L);
+    console.log(
+      `reports/snapshot: synthetic fixture L (${SIZE_L.units} units, ${SIZE_L.persons} persons, ${SIZE_L.engagements} engagements, ${SIZE_L.addresses} addresses, ${SIZE_L.managers} managers) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    const r = await runChild(stateDir);
+    const wallS = r.wallMs / 1000;
+    console.log(`reports/engagements_managers rows: ${r.rows} (×2 reports, ${r.files} files)`);
+    console.log(`reports/engagements_managers wall time: ${wallS.toFixed(2)} s`);
+    console.log(
+      `reports/engagements_managers wall ratio: ${(wallS / WALL_BUDGET_S).toFixed(2)} (budget ≤ 1.0, ${WALL_BUDGET_S} s)`,
+    );
+    console.log(`reports/engagements_managers peak RSS: ${r.maxRssMb.toFixed(0)} MB`);
+    console.log(
+      `reports/engagements_managers RSS ratio: ${(r.maxRssMb / RSS_BUDGET_MB).toFixed(2)} (budget ≤ 1.0, ${RSS_BUDGET_MB} MB)`,
+    );
+  } finally {
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === CHILD_FLAG) {
+  child(process.argv[3]!).catch((err: unknown) => {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exitCode = 1;
+  });
+}
