@@ -73,13 +73,6 @@ function site(): Site {
   };
 }
 
-function archives(dir: string): string[] {
-  return fs
-    .readdirSync(dir)
-    .filter((n) => n.endsWith('.tar.gz'))
-    .sort();
-}
-
 describe('backup: pre_backup and post_backup', () => {
   let s: Site;
   beforeEach(() => {
