@@ -1,6 +1,7 @@
 import type { JobDefinition } from '../../orchestrator/job.js';
 import { toggleOn } from '../../orchestrator/setting-spec.js';
-import { notBuilt } from '../not-built.js';
+import { moClientSettings } from '../clients/mo-settings.js';
+import { hashCachePath, os2syncSettings } from './settings.js';
 
 export const exportsOs2sync: JobDefinition = {
   name: 'exports_os2sync',
@@ -8,5 +9,10 @@ export const exportsOs2sync: JobDefinition = {
   toggle: ['crontab.RUN_OS2SYNC'],
   description: 'MO → OS2sync → FK Organisation (only changed objects, via a hash cache)',
   needs: (s) => (toggleOn(s.get('os2sync.use_lc_db')) ? ['exports_cache_loracache'] : []),
-  load: notBuilt('exports_os2sync'),
+  settings: [
+    ...os2syncSettings,
+    ...moClientSettings.filter((m) => !os2syncSettings.some((o) => o.key === m.key)),
+  ],
+  stateFiles: (s, paths) => [hashCachePath(s, paths)],
+  load: () => import('./run.js'),
 };

@@ -1,0 +1,148 @@
+/**
+ * OS2sync REST client (spec §1): CVR/ApiKey headers, JSON bodies, case-insensitive reading of responses,
+ * retry with backoff on 5xx and connection errors. 4xx answers are returned to the caller (per-object
+ * errors); a request that still fails after its retries throws Os2syncUnavailableError.
+ */
+import type { AxiosInstance } from 'axios';
+import {
+  NetworkError,
+  RequestTimeoutError,
+  RetryableError,
+  createHttpClient,
+  oneLine,
+  requestWithDeadline,
+  scrub,
+  withRetry,
+  type RetryPolicy,
+} from './http.js';
+
+export interface Os2syncClientOptions {
+  /** `{os2sync.api_url}`, e.g. `http://host:8081/api` (no trailing slash). */
+  baseUrl: string;
+  cvr: string;
+  apiKey?: string;
+  caVerify?: boolean;
+  timeoutMs: number;
+  retry: { maxAttempts: number; baseDelayMs: number; maxTimeMs: number };
+  signal?: AbortSignal;
+  /** Called before each retry (for a log line). */
+  onRetry?: (what: string, error: Error, attempt: number, delayMs: number) => void;
+}
+
+export interface Os2syncResponse {
+  status: number;
+  /** Parsed JSON, or the text when the body is not JSON (OS2sync answers errors in plain text). */
+  body: unknown;
+  text: string;
+}
+
+/** OS2sync could not be reached (or kept answering 5xx) after every retry: stop sending. */
+export class Os2syncUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Os2syncUnavailableError';
+  }
+}
+
+export interface Os2syncClient {
+  request(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Os2syncResponse>;
+  /** Number of HTTP requests sent (attempts included). */
+  readonly sent: number;
+}
+
+export function createOs2syncClient(opts: Os2syncClientOptions): Os2syncClient {
+  const http: AxiosInstance = createHttpClient({ caVerify: opts.caVerify, maxSockets: 2 });
+  const policy: RetryPolicy = {
+    maxAttempts: opts.retry.maxAttempts,
+    maxTimeMs: opts.retry.maxTimeMs,
+    baseDelayMs: opts.retry.baseDelayMs,
+    maxDelayMs: 60_000,
+  };
+  const headers: Record<string, string> = {
+    CVR: opts.cvr,
+    'User-Agent': 'os2mo-job-runner',
+    Accept: 'application/json, text/plain',
+  };
+  if (opts.apiKey) headers.ApiKey = opts.apiKey;
+  let sent = 0;
+
+  return {
+    get sent() {
+      return sent;
+    },
+    async request(method, path, body, extraHeaders) {
+      const what = `${method} ${path}`;
+      try {
+        return await withRetry(
+          async () => {
+            sent += 1;
+            let res;
+            try {
+              res = await requestWithDeadline<string>(
+                http,
+                {
+                  method,
+                  url: opts.baseUrl + path,
+                  headers: {
+                    ...headers,
+                    ...extraHeaders,
+                    ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+                  },
+                  data: body === undefined ? undefined : JSON.stringify(body),
+                },
+                opts.timeoutMs,
+                opts.signal,
+              );
+            } catch (err) {
+              if (err instanceof NetworkError) throw new RetryableError(err, err.retryable);
+              if (err instanceof RequestTimeoutError) throw new RetryableError(err, true);
+              throw err;
+            }
+            const text = typeof res.data === 'string' ? res.data : '';
+            if (res.status >= 500) {
+              throw new RetryableError(
+                new Error(`HTTP ${res.status} ${oneLine(scrub(text), 200)}`.trim()),
+                true,
+              );
+            }
+            return { status: res.status, body: parseBody(text), text };
+          },
+          policy,
+          { signal: opts.signal, onRetry: (e, n, d) => opts.onRetry?.(what, e, n, d) },
+        );
+      } catch (err) {
+        if (!(err instanceof Error) || err.name === 'AbortedError' || opts.signal?.aborted) throw err;
+        throw new Os2syncUnavailableError(`OS2sync ${what}: ${err.message}`);
+      }
+    },
+  };
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Reads a property of an OS2sync response whatever its casing (v2 camelCase, v3+ PascalCase). */
+export function prop(obj: unknown, name: string): unknown {
+  if (!obj || typeof obj !== 'object') return undefined;
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(obj as Record<string, unknown>))
+    if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+/** OS2sync's error text for a log line: one line, CPR-like numbers removed. */
+export function os2syncMessage(res: Os2syncResponse): string {
+  const text = typeof res.body === 'string' ? res.body : res.text;
+  return oneLine(scrub(text || '(empty body)'), 300);
+}

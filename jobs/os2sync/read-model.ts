@@ -1,0 +1,72 @@
+/** Chooses the read mode (MO GraphQL or the snapshot) and returns the normalized model. */
+import type { JobContext } from '../../orchestrator/job.js';
+import { JobSettingsError } from '../../orchestrator/job.js';
+import { createMoClient, type MoClient } from '../clients/mo.js';
+import { openSnapshot } from '../lora-cache/read.js';
+import { assembleModel } from './assemble.js';
+import type { MoModel } from './model.js';
+import { readEngagementsFromMo, readFromMo } from './read-mo.js';
+import { readFromSnapshot } from './read-snapshot.js';
+import type { Os2syncConfig } from './settings.js';
+
+export interface ReadResult {
+  model: MoModel;
+  /** GraphQL requests sent to MO (0 when everything came from the snapshot). */
+  moRequests: number;
+  source: string;
+}
+
+function moClient(ctx: JobContext, cfg: Os2syncConfig): MoClient {
+  const settings = cfg.caVerifyMo ? ctx.settings : ctx.settings.with({ 'mora.ca_verify': false });
+  return createMoClient({ settings, env: ctx.env, logger: ctx.logger, signal: ctx.signal });
+}
+
+export async function readModel(ctx: JobContext, cfg: Os2syncConfig, today: string): Promise<ReadResult> {
+  const needs = { managers: cfg.syncManagers, kles: cfg.enableKle };
+  if (!cfg.useLcDb) {
+    const client = moClient(ctx, cfg);
+    try {
+      const raw = await readFromMo(client, today, needs);
+      return { model: assembleModel(raw), moRequests: client.requestCount, source: 'MO' };
+    } finally {
+      client.close();
+    }
+  }
+  const snapshot = openSnapshot({
+    settings: ctx.settings,
+    paths: ctx.paths,
+    notOlderThan: ctx.prerequisitesRanThisRun ? ctx.runStartedAt : undefined,
+  });
+  try {
+    if (cfg.xferCpr && !snapshot.info.exportCpr) {
+      throw new JobSettingsError(
+        'os2sync.xfer_cpr',
+        'the snapshot was built without CPR numbers (exporters.actual_state.export_cpr is false); turn one of them off',
+      );
+    }
+    const raw = readFromSnapshot(snapshot.db, needs, today);
+    let moRequests = 0;
+    let engagements = raw.engagements;
+    if (engagements === null) {
+      // The snapshot lacks engagement timelines: take them (only them) from MO.
+      const titles = new Map(
+        (
+          snapshot.db.prepare('SELECT uuid, titel FROM klasser').all() as {
+            uuid: string;
+            titel: string | null;
+          }[]
+        ).map((r) => [r.uuid, r.titel]),
+      );
+      const client = moClient(ctx, cfg);
+      try {
+        engagements = await readEngagementsFromMo(client, today, (u) => (u ? (titles.get(u) ?? u) : ''));
+        moRequests = client.requestCount;
+      } finally {
+        client.close();
+      }
+    }
+    return { model: assembleModel({ ...raw, engagements }), moRequests, source: `snapshot ${snapshot.path}` };
+  } finally {
+    snapshot.close();
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Reads the actual-state snapshot (`os2sync.use_lc_db`) into the same flat rows as read-mo.ts.
+ * Engagement timelines (StartDate/StopDate, future engagements: decision 7) come from the snapshot's
+ * `engagement_perioder` table when the snapshot has it, else from one paged MO query.
+ */
+import type { Database } from 'better-sqlite3';
+import { SCOPE_LABELS } from '../lora-cache/map-person.js';
+import type { RawData } from './assemble.js';
+
+const SCOPE_BY_LABEL = new Map(Object.entries(SCOPE_LABELS).map(([scope, label]) => [label, scope]));
+
+type Row = Record<string, string | number | null>;
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+export function snapshotHasEngagementTimelines(db: Database): boolean {
+  return (
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'engagement_perioder'").get() !==
+    undefined
+  );
+}
+
+export function readFromSnapshot(
+  db: Database,
+  needs: { managers: boolean; kles: boolean },
+  today: string,
+): Omit<RawData, 'engagements'> & { engagements: RawData['engagements'] | null } {
+  const rows = (sql: string): Row[] => db.prepare(sql).all() as Row[];
+
+  const units = rows(
+    'SELECT uuid, navn, "forældreenhed_uuid" AS parent, enhedsniveau_uuid, enhedstype_uuid, "opmærkning_uuid" AS hierarchy FROM enheder',
+  ).map((r) => ({
+    uuid: String(r.uuid),
+    name: String(r.navn ?? ''),
+    parent: str(r.parent),
+    level: str(r.enhedsniveau_uuid),
+    type: str(r.enhedstype_uuid),
+    hierarchy: str(r.hierarchy),
+  }));
+  const hierarchyClasses = new Map(
+    rows("SELECT uuid, titel FROM klasser WHERE facet_bvn = 'org_unit_hierarchy'").map((r) => [
+      String(r.uuid).toLowerCase(),
+      String(r.titel),
+    ]),
+  );
+
+  const bindings = new Map<string, string[]>();
+  for (const r of rows('SELECT it_forbindelse_uuid, engagement_uuid FROM it_forbindelse_engagementer')) {
+    const list = bindings.get(String(r.it_forbindelse_uuid)) ?? [];
+    list.push(String(r.engagement_uuid).toLowerCase());
+    bindings.set(String(r.it_forbindelse_uuid), list);
+  }
+  const itUsers = rows(
+    'SELECT f.uuid, f.brugernavn, f.it_system_uuid, s.navn, f.bruger_uuid, f.enhed_uuid FROM it_forbindelser f JOIN it_systemer s ON s.uuid = f.it_system_uuid',
+  ).map((r) => ({
+    uuid: String(r.uuid),
+    userKey: String(r.brugernavn ?? ''),
+    itSystemUuid: String(r.it_system_uuid).toLowerCase(),
+    itSystemName: String(r.navn),
+    engagementUuid: [...(bindings.get(String(r.uuid)) ?? [])].sort()[0] ?? null,
+    personUuid: str(r.bruger_uuid),
+    unitUuid: str(r.enhed_uuid),
+  }));
+
+  const darNames = new Map(
+    rows('SELECT uuid, betegnelse FROM dar_adresser').map((r) => [String(r.uuid), str(r.betegnelse)]),
+  );
+  const addresses = rows(
+    'SELECT uuid, "værdi" AS value, dar_uuid, adressetype_uuid, adressetype_bvn, adressetype_scope, adressetype_titel, synlighed_uuid, synlighed_scope, engagement_uuid, bruger_uuid, enhed_uuid FROM adresser',
+  ).flatMap((r) => {
+    const scope = r.adressetype_scope === null ? undefined : SCOPE_BY_LABEL.get(String(r.adressetype_scope));
+    if (!scope) return [];
+    const dar = r.dar_uuid !== null ? darNames.get(String(r.dar_uuid)) : null;
+    return [
+      {
+        uuid: String(r.uuid),
+        name: dar ?? String(r.value ?? ''),
+        typeUuid: String(r.adressetype_uuid).toLowerCase(),
+        scope,
+        typeUserKey: String(r.adressetype_bvn ?? ''),
+        typeName: String(r.adressetype_titel ?? ''),
+        visibilityScope: r.synlighed_uuid !== null ? str(r.synlighed_scope) : null,
+        engagementUuid: r.engagement_uuid !== null ? String(r.engagement_uuid).toLowerCase() : null,
+        personUuid: str(r.bruger_uuid),
+        unitUuid: str(r.enhed_uuid),
+      },
+    ];
+  });
+
+  const managers = needs.managers
+    ? rows('SELECT enhed_uuid, bruger_uuid FROM ledere').map((r) => ({
+        unitUuid: String(r.enhed_uuid),
+        personUuid: str(r.bruger_uuid),
+      }))
+    : [];
+
+  const kleMap = new Map<string, { uuid: string; unitUuid: string; numberUuid: string; aspects: string[] }>();
+  if (needs.kles) {
+    for (const r of rows('SELECT uuid, enhed_uuid, kle_nummer_uuid, kle_aspekt_titel FROM kle')) {
+      const key = String(r.uuid);
+      const k = kleMap.get(key) ?? {
+        uuid: key,
+        unitUuid: String(r.enhed_uuid),
+        numberUuid: String(r.kle_nummer_uuid),
+        aspects: [],
+      };
+      if (r.kle_aspekt_titel !== null) k.aspects.push(String(r.kle_aspekt_titel));
+      kleMap.set(key, k);
+    }
+  }
+
+  const persons = rows(
+    'SELECT uuid, bvn, fornavn, efternavn, kaldenavn_fornavn, kaldenavn_efternavn, cpr FROM brugere',
+  ).map((r) => ({
+    uuid: String(r.uuid),
+    userKey: String(r.bvn ?? ''),
+    givenName: String(r.fornavn ?? ''),
+    surname: String(r.efternavn ?? ''),
+    nicknameGivenName: String(r.kaldenavn_fornavn ?? ''),
+    nicknameSurname: String(r.kaldenavn_efternavn ?? ''),
+    cpr: r.cpr === null || r.cpr === '' ? null : String(r.cpr),
+  }));
+
+  let engagements: RawData['engagements'] | null = null;
+  if (snapshotHasEngagementTimelines(db)) {
+    engagements = rows(
+      'SELECT uuid, bruger_uuid, enhed_uuid, stillingsbetegnelse_titel, "primær_boolean" AS is_primary, "første_startdato" AS start, "sidste_slutdato" AS stop, slutdato FROM engagement_perioder',
+    )
+      .filter((r) => r.stop === null || r.stop === '9999-12-31' || String(r.stop) >= today)
+      .map((r) => ({
+        uuid: String(r.uuid),
+        personUuid: String(r.bruger_uuid),
+        unitUuid: String(r.enhed_uuid),
+        jobFunction: String(r.stillingsbetegnelse_titel ?? ''),
+        isPrimary: r.is_primary === 1,
+        startDate: String(r.start),
+        stopDate: r.stop === null || r.stop === '9999-12-31' ? null : String(r.stop),
+      }));
+  }
+  return {
+    units,
+    hierarchyClasses,
+    itUsers,
+    addresses,
+    managers,
+    kles: [...kleMap.values()],
+    persons,
+    engagements,
+  };
+}
