@@ -2,13 +2,13 @@
  * `job-runner schedule`: the long-running daemon that runs the nightly plan on `runner.schedule`
  * in `runner.timezone` (docs/operations.md). The loop itself is orchestrator/scheduler/daemon.ts.
  */
-import path from 'node:path';
 import winston from 'winston';
 import type { Logger } from 'winston';
 import type { Settings } from '../settings-store.js';
 import type { RunSummary, RunTrigger } from '../events.js';
 import { openHistory } from '../history.js';
-import { scheduleSpec, stateDirSpec, timezoneSpec } from '../runner-settings.js';
+import { scheduleSpec, timezoneSpec } from '../runner-settings.js';
+import { historyPath, stateDirOf } from '../state-paths.js';
 import { cronCalendar } from '../scheduler/cron-calendar.js';
 import {
   type Clock,
@@ -29,7 +29,7 @@ export interface ScheduleOptions {
   signal: AbortSignal;
   /** Daemon log lines (default: console). */
   logger?: Logger;
-  /** Default: `{runner.state_dir}/history.sqlite`, state dir resolved against the working directory. */
+  /** Default: the run history in `runner.state_dir`. */
   history?: ScheduleHistory;
   /** Injected in tests. */
   clock?: Clock;
@@ -71,7 +71,7 @@ export async function scheduleAction(opts: ScheduleOptions): Promise<number> {
     })();
     let history = opts.history;
     if (!history) {
-      const store = openHistory(path.resolve(opts.settings.value(stateDirSpec), 'history.sqlite'));
+      const store = openHistory(historyPath(stateDirOf(opts.settings)));
       close = () => store.close();
       history = scheduleHistory(store);
     }

@@ -5,6 +5,7 @@
  * Clock, timers, tick source and history are injected so tests never really wait.
  */
 import type { RunSummary, RunTrigger } from '../events.js';
+import { LockHeldError } from '../errors.js';
 import { type CronCalendar, lastRunWithin, nextRunAfter } from './cron-calendar.js';
 
 export interface Clock {
@@ -116,7 +117,7 @@ export class ScheduleDaemon {
     }
     if (ran) return;
     logger.info(`schedule: the night due at ${this.describe(missed)} did not run; catching up once now`);
-    this.startNight('catch-up');
+    this.startNight('catch-up', now);
   }
 
   private onTick(): void {
@@ -149,13 +150,13 @@ export class ScheduleDaemon {
       );
       void this.safely(() => this.deps.history.recordSkippedOverlap('schedule', dueAt));
     } else {
-      this.startNight('schedule');
+      this.startNight('schedule', dueAt);
     }
     this.armTimer();
     void this.heartbeat();
   }
 
-  private startNight(trigger: RunTrigger): void {
+  private startNight(trigger: RunTrigger, dueAt: Date): void {
     const { runNight, logger } = this.deps;
     const controller = new AbortController();
     const done = (async () => {
@@ -165,7 +166,15 @@ export class ScheduleDaemon {
           `schedule: night ${summary.runId} (${trigger}) ended ${summary.status}, exit code ${summary.exitCode}`,
         );
       } catch (err) {
-        logger.error(`schedule: the ${trigger} night could not run: ${oneLine(err)}`);
+        if (err instanceof LockHeldError) {
+          // Another process (e.g. a manual `job-runner run`) holds the lock: an overlap too.
+          logger.warn(
+            `schedule: another run holds the lock (${oneLine(err)}); the night due at ${this.describe(dueAt)} was not started`,
+          );
+          await this.safely(() => this.deps.history.recordSkippedOverlap(trigger, dueAt));
+        } else {
+          logger.error(`schedule: the ${trigger} night could not run: ${oneLine(err)}`);
+        }
       } finally {
         this.night = undefined;
         if (!this.stopped) {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunSummary, RunTrigger } from '../../orchestrator/events.js';
+import { LockHeldError } from '../../orchestrator/errors.js';
 import { openHistory } from '../../orchestrator/history.js';
 import { Settings } from '../../orchestrator/settings-store.js';
 import { scheduleAction } from '../../orchestrator/commands/schedule.js';
@@ -371,5 +372,36 @@ describe('scheduleAction', () => {
     });
     expect(adapter.hasRunSince(at)).to.equal(true);
     store.close();
+  });
+});
+
+describe('scheduler/daemon and the run lock', () => {
+  it('a night refused because another process holds the lock is logged and recorded as an overlap', async () => {
+    const time = new FakeTime(Date.parse('2026-11-22T12:00:00Z'));
+    const history = new MemoryHistory();
+    const logger = new MemoryLogger();
+    const controller = new AbortController();
+    const daemon = new ScheduleDaemon({
+      calendar: cronCalendar('0 2 * * *', CPH),
+      catchUpMs: 0,
+      runNight: () =>
+        Promise.reject(new LockHeldError('another run (pid 77, run 20261123T005500Z-ab12) holds the lock')),
+      history,
+      logger,
+      clock: time,
+      timers: time,
+      ticker: time,
+      pid: 1,
+    });
+    const done = daemon.run(controller.signal);
+    await time.advanceTo('2026-11-23T01:00:00Z');
+    expect(history.overlaps).to.deep.equal([{ trigger: 'schedule', at: new Date('2026-11-23T01:00:00Z') }]);
+    const warn = logger.lines.find((l) => l.level === 'warn')?.message ?? '';
+    expect(warn).to.match(
+      /another run holds the lock .*pid 77.*the night due at 2026-11-23 02:00:00 Europe\/Copenhagen .* was not started/,
+    );
+    expect(logger.lines.filter((l) => l.level === 'error')).to.have.length(0);
+    controller.abort();
+    await done;
   });
 });
