@@ -92,6 +92,8 @@ export async function deliver(ctx: JobContext, sources: TableSource[]): Promise<
   const uploader = await moUploader(ctx);
   try {
     await uploadReports(outputs, uploader.upload, ctx.signal);
+  } catch (err) {
+    throw new Error(`upload to MO failed, the reports are written in ${dir}: ${(err as Error).message}`);
   } finally {
     uploader.close();
   }

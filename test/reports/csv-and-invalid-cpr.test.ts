@@ -254,4 +254,33 @@ describe('reports_invalid_cpr on the hand-made snapshot', () => {
       expect((err as Error).message).to.match(/exporters\.actual_state\.export_cpr is false/);
     }
   });
+
+  it('fails with one line when the upload to MO fails, after writing the local files', async () => {
+    ctx = context('reports_invalid_cpr', {
+      'reports.upload_to_mo': true,
+      'reports.include_cpr': true,
+      'mora.base': 'http://127.0.0.1:1',
+      'mora.retry.max_attempts': 1,
+    });
+    try {
+      await runInvalidCpr(ctx);
+      expect.fail('should have thrown');
+    } catch (err) {
+      const message = (err as Error).message;
+      expect(message).to.not.include('\n');
+      expect(message).to.match(/Ugyldige CPR-numre\.csv/);
+      expect(message).to.not.match(/\d{10}/);
+    }
+    expect(fs.existsSync(path.join(ctx.paths.state, 'reports', 'Ugyldige CPR-numre.csv'))).to.equal(true);
+  });
+
+  it('rejects an unknown output format naming reports.formats', async () => {
+    ctx = context('reports_invalid_cpr', { 'reports.formats': ['pdf'] });
+    try {
+      await runInvalidCpr(ctx);
+      expect.fail('should have thrown');
+    } catch (err) {
+      expect((err as Error).message).to.match(/^reports\.formats: .*\(expected string\[\]\)$/);
+    }
+  });
 });
