@@ -8,16 +8,17 @@ import type { JobDefinition } from './job.js';
 import type { SettingSpec } from './setting-spec.js';
 import type { Settings } from './settings-store.js';
 import { runnerSettings } from './runner-settings.js';
+import { operationsSettings } from './settings-catalogue.js';
 
 export function allJobs(settings: Settings): JobDefinition[] {
   return [...builtinJobs, ...commandJobs(settings)];
 }
 
-/** Every declared settings key (runner + catalogue jobs), for env overrides, redaction and docs. */
+/** Every declared settings key (runner, observers, schedule, catalogue jobs): env overrides, redaction, docs. */
 export function allSpecs(jobs: readonly JobDefinition[] = builtinJobs): SettingSpec[] {
   const seen = new Set<string>();
   const out: SettingSpec[] = [];
-  for (const spec of [...runnerSettings, ...jobs.flatMap((j) => j.settings ?? [])]) {
+  for (const spec of [...runnerSettings, ...operationsSettings, ...jobs.flatMap((j) => j.settings ?? [])]) {
     if (!seen.has(spec.key)) {
       seen.add(spec.key);
       out.push(spec);

@@ -11,6 +11,7 @@ import { Settings } from './settings-store.js';
 import { type Problem, SettingsProblemsError, TrustError } from './errors.js';
 import { commandJobEntrySchema, runnerSettings, jobTimeoutKey, timeoutDocSpec } from './runner-settings.js';
 import { isEnabled, planProblems } from './plan.js';
+import { operationsSettings } from './settings-catalogue.js';
 
 export type { Problem } from './errors.js';
 
@@ -182,7 +183,7 @@ export function jobSettingProblems(settings: Settings, job: JobDefinition): Prob
 
 /** Every problem: runner keys, toggles, plan, and each enabled job's settings (`job-runner check`). */
 export function validateSettings(settings: Settings, jobs: readonly JobDefinition[]): Problem[] {
-  const problems = runnerProblems(settings, jobs);
+  const problems = [...runnerProblems(settings, jobs), ...specProblems(settings, operationsSettings)];
   const seen = new Set(problems.map((p) => `${p.job ?? ''}|${p.key}`));
   for (const job of jobs) {
     if (!isEnabled(job, settings)) continue;

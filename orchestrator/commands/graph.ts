@@ -34,12 +34,41 @@ export function renderGraph(
   return lines;
 }
 
+/** Drops edges implied by others (a → c when a → b → c) so the picture stays readable. */
+export function reduceEdges(
+  edges: Map<string, string[]>,
+  needs: Map<string, string[]> = edges,
+): Map<string, string[]> {
+  const ancestors = new Map<string, Set<string>>();
+  const anc = (n: string): Set<string> => {
+    let set = ancestors.get(n);
+    if (set) return set;
+    set = new Set();
+    ancestors.set(n, set);
+    for (const p of needs.get(n) ?? []) {
+      set.add(p);
+      for (const a of anc(p)) set.add(a);
+    }
+    return set;
+  };
+  const out = new Map<string, string[]>();
+  for (const [n, preds] of edges) {
+    out.set(
+      n,
+      preds.filter((p) => !preds.some((q) => q !== p && anc(q).has(p))),
+    );
+  }
+  return out;
+}
+
 export async function graphAction(opts: GraphOptions): Promise<number> {
   const format = opts.format ?? 'mermaid';
   if (format !== 'mermaid' && format !== 'dot')
     throw new UsageError(`--format must be mermaid or dot, not "${format}"`);
   const ctx = loadContext(opts);
   const graph = buildGraph(ctx.jobs, ctx.settings);
-  renderGraph(graph.enabled, graph.needs, graph.after, format).forEach((l) => ctx.out(l));
+  renderGraph(graph.enabled, reduceEdges(graph.needs), reduceEdges(graph.after, graph.needs), format).forEach(
+    (l) => ctx.out(l),
+  );
   return 0;
 }
