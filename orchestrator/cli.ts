@@ -140,6 +140,11 @@ async function main(argv: string[]): Promise<number> {
   return result ? await result : 0;
 }
 
+// `job-runner status | head` must not end in an EPIPE stack trace
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+});
+
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

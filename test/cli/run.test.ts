@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cli, pidAlive, sandbox, startCli, waitFor } from './spawn-cli.js';
+import { openHistory } from '../../orchestrator/history.js';
 
 const jobs = (failC: boolean) => ({
   'runner.jobs': {
@@ -124,5 +125,36 @@ describe('job-runner run (spawned)', function () {
     });
     const graph = await cli(sb, ['graph', '--format', 'dot']);
     expect(graph.stdout).to.contain('"b" -> "c";');
+  });
+
+  it("check lists every problem (exit 2) or confirms (exit 0); status shows the schedule daemon's next run", async () => {
+    const sb = sandbox({
+      'crontab.RUN_OS2SYNC': true,
+      'crontab.RUN_CACHE_LORACACHE': true,
+      'runner.jobs': { x: { stage: 'export', command: 'true' } },
+    });
+    const bad = await cli(sb, ['check']);
+    expect(bad.code).to.equal(2);
+    const lines = bad.stderr.trim().split('\n');
+    expect(lines.length).to.be.at.least(1);
+    for (const line of lines) expect(line).to.match(/^(exports_os2sync|exports_cache_loracache): [\w.]+: /);
+
+    sb.write({ 'runner.jobs': { x: { stage: 'export', command: 'true' } } });
+    const ok = await cli(sb, ['check']);
+    expect(ok.code, ok.stderr).to.equal(0);
+    expect(ok.stdout).to.match(/settings OK .*1 jobs enabled: x/);
+
+    fs.mkdirSync(sb.stateDir, { mode: 0o700 });
+    const h = openHistory(path.join(sb.stateDir, 'history.sqlite'));
+    const now = new Date();
+    h.setHeartbeat({
+      pid: process.pid,
+      startedAt: now,
+      nextRunAt: new Date('2030-01-02T01:00:00Z'),
+      at: now,
+    });
+    h.close();
+    const status = await cli(sb, ['status']);
+    expect(status.stdout).to.contain('no runs yet').and.to.contain('next scheduled run: 2030-01-02 02:00:00');
   });
 });
