@@ -99,9 +99,15 @@ export function buildPayloads(
     for (const account of accounts) {
       const owner = seen.get(account.uuid);
       if (owner !== undefined) {
-        errors.push(
-          `FK user uuid ${account.uuid} of person ${person.uuid} is already used by person ${owner}; not sent`,
-        );
+        if (owner === person.uuid) {
+          warnings.push(
+            `person ${person.uuid}: the account of engagement ${account.engagementKey ?? '(none)'} has no FK uuid of its own and would reuse ${account.uuid}; only the first account is sent`,
+          );
+        } else {
+          errors.push(
+            `FK user uuid ${account.uuid} of person ${person.uuid} is already used by person ${owner}; not sent`,
+          );
+        }
         continue;
       }
       seen.set(account.uuid, person.uuid);
