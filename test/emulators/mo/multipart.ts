@@ -16,7 +16,7 @@ export function parseMultipart(req: IncomingMessage, maxBytes: number): Promise<
   return new Promise((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
-      bb = busboy({ headers: req.headers, limits: { fileSize: maxBytes } });
+      bb = busboy({ headers: req.headers, limits: { fileSize: maxBytes }, defParamCharset: 'utf8' });
     } catch (e) {
       reject(new Error(`Invalid multipart request: ${(e as Error).message}`));
       return;

@@ -189,15 +189,16 @@ export class MoServer {
       res.end('{"data": {"org_units": {"objects": [ <html>upstream garbage');
       return;
     }
-    const operationName = typeof body.operationName === 'string' ? body.operationName : null;
+    const requested = typeof body.operationName === 'string' ? body.operationName : null;
     let document: DocumentNode;
     try {
       document = parse(body.query as string);
     } catch (e) {
-      log(200, 'invalid', operationName);
+      log(200, 'invalid', requested);
       return json(res, 200, { data: null, errors: [(e as GraphQLError).toJSON()] }, this.counters);
     }
-    const op = getOperationAST(document, operationName ?? undefined);
+    const op = getOperationAST(document, requested ?? undefined);
+    const operationName = requested ?? op?.name?.value ?? null;
     const roots = rootSelections(op);
     const rootNames = roots.map((r) => r.name);
     if (this.issuer) {
@@ -221,7 +222,7 @@ export class MoServer {
     const result = await execute({
       schema: emulatorSchema(),
       document,
-      operationName: operationName ?? undefined,
+      operationName: requested ?? undefined,
       variableValues: (body.variables as Record<string, unknown> | undefined) ?? undefined,
       contextValue: this.context(),
     });
