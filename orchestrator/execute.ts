@@ -24,6 +24,8 @@ export interface ExecuteOptions {
   logger: Logger;
   /** Settings problems of a job: non-empty = the job fails at once naming the key. */
   problemsOf?(def: JobDefinition): Problem[];
+  /** Scheduling weight of a job (e.g. its last duration in seconds); p-graph favours the longest weighted chain. */
+  priorityOf?(name: string): number;
   /** Log path of a job in this run. */
   logPathOf?(name: string): string | undefined;
   onJobStart?(job: JobRecord): void | Promise<void>;
@@ -186,7 +188,9 @@ export async function executePlan(opts: ExecuteOptions): Promise<JobRecord[]> {
     }
   };
 
-  const nodes = new Map(plan.nodes.map((n) => [n.name, { run: () => runNode(n), priority: 1 }]));
+  const nodes = new Map(
+    plan.nodes.map((n) => [n.name, { run: () => runNode(n), priority: opts.priorityOf?.(n.name) ?? 1 }]),
+  );
   const edges: [string, string][] = plan.nodes.flatMap((n) =>
     [...new Set([...n.needs, ...n.after])].map((p) => [p, n.name] as [string, string]),
   );

@@ -151,6 +151,10 @@ export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
         oldRuns: db.prepare('SELECT id, log_dir FROM runs WHERE started < ? AND status != ?'),
         deleteRun: db.prepare('DELETE FROM runs WHERE id = ?'),
         deleteJobs: db.prepare('DELETE FROM job_runs WHERE run_id = ?'),
+        runningRuns: db.prepare("SELECT id, pid FROM runs WHERE status = 'running'"),
+        abandonJobs: db.prepare(
+          "UPDATE job_runs SET status = 'cancelled', message = ? WHERE run_id = ? AND status IN ('running', 'pending')",
+        ),
       };
   const r = {
     getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
@@ -263,6 +267,24 @@ export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
       return row ? toJobRun(row) : undefined;
     },
     runningJobs: (runId: string): JobRunRow[] => (r.runningJobs.all(runId) as Row[]).map(toJobRun),
+
+    /**
+     * Runs left `running` by a runner process that died (SIGKILL, OOM, reboot): the run and its unfinished
+     * jobs become `cancelled`, so `status` tells the truth and `--resume` reruns them. Returns their ids.
+     */
+    closeAbandonedRuns(isAlive: (pid: number) => boolean, at: Date): string[] {
+      const w = writable();
+      const dead = (w.runningRuns.all() as { id: string; pid: number | null }[]).filter(
+        (r) => r.pid === null || (r.pid !== process.pid && !isAlive(r.pid)),
+      );
+      db.transaction(() => {
+        for (const r of dead) {
+          w.abandonJobs.run(`the runner process (pid ${r.pid}) died during the run`, r.id);
+          w.finishRun.run('cancelled', at.toISOString(), 137, r.id);
+        }
+      }).immediate();
+      return dead.map((r) => r.id);
+    },
 
     /** Deletes runs that started before `before` (not running ones); returns their log dirs. */
     pruneRuns(before: Date): string[] {

@@ -12,7 +12,7 @@ import { buildPlan, type Plan } from './plan.js';
 import { executePlan, errorLine } from './execute.js';
 import { openHistory, runIdFor, type History } from './history.js';
 import { historyObserver } from './history-observer.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, pidAlive } from './lock.js';
 import { createRunLogger } from './logging.js';
 import { makeRedactor, secretValues } from './redact.js';
 import { progressSink } from './progress.js';
@@ -22,6 +22,7 @@ import { allSpecs } from './all-jobs.js';
 import { defaultObservers } from './observers.js';
 import { historyPath, stateDirOf } from './state-paths.js';
 import {
+  alwaysSecretKeyPattern,
   concurrencySpec,
   jobTimeoutKey,
   jobTimeoutSpec,
@@ -114,6 +115,11 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
 
   const history = openHistory(historyPath(stateDir));
   try {
+    for (const id of history.closeAbandonedRuns(pidAlive, new Date())) {
+      process.stderr.write(
+        `warning: run ${id} was left unfinished by a runner process that died; marked cancelled\n`,
+      );
+    }
     let select = opts.select ?? [];
     if (opts.resume) {
       select = resumeSelection(history);
@@ -158,7 +164,14 @@ async function runLocked(
   const { settings } = opts;
   const { plan, history, stateDir, runId, startedAt } = r;
   const logDir = path.join(stateDir, 'logs', runId);
-  const redact = makeRedactor(secretValues(settings, allSpecs(opts.jobs)));
+  const envSecrets = Object.entries(opts.env)
+    .filter(([name, v]) => alwaysSecretKeyPattern.test(name) && typeof v === 'string' && v.length >= 4)
+    .map(([, v]) => v!);
+  const redact = makeRedactor(
+    [...new Set([...secretValues(settings, allSpecs(opts.jobs)), ...envSecrets])].sort(
+      (a, b) => b.length - a.length,
+    ),
+  );
   const tty = process.stdout.isTTY === true && opts.console !== false;
   const runLog = createRunLogger({
     runId,
@@ -220,6 +233,8 @@ async function runLocked(
     logger,
     settleMs: settings.value(killGraceSpec) + 1000,
     problemsOf: (def) => jobSettingProblems(settings, def),
+    // p-graph starts the job with the longest remaining chain first; weigh jobs by their last duration
+    priorityOf: (name) => Math.max(1, Math.round((history.lastJobRun(name)?.durationMs ?? 1000) / 1000)),
     logPathOf: (name) => runLog.jobFiles.pathFor(name),
     makeContext: (node, signal) => {
       const jobLogger = logger.child({ job: node.name });

@@ -56,8 +56,9 @@ export async function statusAction(opts: StatusOptions): Promise<number> {
     if (!run) ctx.out('no runs yet');
     else {
       const t = (iso: string | null) => formatTime(iso, ctx.settings);
+      const gone = run.status === 'running' && run.pid !== null && !pidAlive(run.pid);
       ctx.out(
-        `run ${run.id}: ${run.status}${run.exitCode !== null ? ` (exit ${run.exitCode})` : ''}, trigger ${run.trigger}${run.dryRun ? ', dry run' : ''}, ` +
+        `run ${run.id}: ${run.status}${gone ? ` (but its runner process ${run.pid} is gone)` : ''}${run.exitCode !== null ? ` (exit ${run.exitCode})` : ''}, trigger ${run.trigger}${run.dryRun ? ', dry run' : ''}, ` +
           `started ${t(run.started)}, finished ${t(run.finished)}`,
       );
       const rows = [['JOB', 'STAGE', 'STATUS', 'STARTED', 'DURATION', 'MESSAGE']];

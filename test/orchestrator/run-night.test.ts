@@ -149,6 +149,63 @@ describe('runJobs', () => {
     expect(resumed.exitCode).to.equal(0);
   });
 
+  it('closes runs left running by a dead runner process, and resumes their unfinished jobs', async () => {
+    const jobs = [fakeJob('a', 'prepare'), fakeJob('b', 'export', { needs: ['a'] })];
+    const { settings } = stateSettings({ 'crontab.RUN_A': true, 'crontab.RUN_B': true });
+    const state = settings.get('runner.state_dir') as string;
+    fs.mkdirSync(state, { recursive: true, mode: 0o700 });
+    const h = openHistory(path.join(state, 'history.sqlite'));
+    const at = new Date(Date.now() - 60_000);
+    h.startRun({
+      id: 'killed',
+      trigger: 'schedule',
+      startedAt: at,
+      pid: 2 ** 22 + 4321,
+      logDir: '/nonexistent',
+    });
+    h.recordJob('killed', {
+      name: 'a',
+      stage: 'prepare',
+      status: 'succeeded',
+      startedAt: at,
+      finishedAt: at,
+    });
+    h.recordJob('killed', { name: 'b', stage: 'export', status: 'running', startedAt: at });
+    h.close();
+    const resumed = await runJobs({
+      settings,
+      jobs,
+      trigger: 'resume',
+      resume: true,
+      env: {},
+      root: process.cwd(),
+      console: false,
+    });
+    expect(resumed.jobs.map((j) => [j.name, j.status])).to.deep.equal([['b', 'succeeded']]);
+    const h2 = openHistory(path.join(state, 'history.sqlite'));
+    expect(h2.getRun('killed')).to.include({ status: 'cancelled', exitCode: 137 });
+    expect(h2.jobsOfRun('killed')[1]).to.include({ status: 'cancelled' });
+    expect(h2.jobsOfRun('killed')[1]!.message).to.match(/runner process .* died/);
+    h2.close();
+  });
+
+  it('redacts secrets that come only from the environment', async () => {
+    const { settings } = stateSettings({
+      'runner.jobs': { e: { stage: 'export', command: 'echo "$CLIENT_SECRET"' } },
+    });
+    const summary = await runJobs({
+      settings,
+      jobs: commandJobs(settings),
+      trigger: 'cli',
+      env: { ...process.env, CLIENT_SECRET: 'env-only-secret-42' },
+      root: process.cwd(),
+      console: false,
+    });
+    const log = fs.readFileSync(path.join(summary.logDir, 'e.log'), 'utf8');
+    expect(log).to.contain('[secret]').and.not.to.contain('env-only-secret-42');
+    expect(summary.jobs[0]!.message).to.equal('[secret]');
+  });
+
   it('deletes runs and log dirs older than runner.keep_days', async () => {
     const { settings } = stateSettings({ 'crontab.RUN_A': true, 'runner.keep_days': 1 });
     const jobs = [fakeJob('a', 'export')];
