@@ -2,6 +2,7 @@
  * Test harness for the OS2sync export: the MO emulator (fixture S unless told), the OS2sync emulator, and a
  * JobContext with settings pointing at both. `runJob()` runs exports_os2sync in-process.
  */
+import path from 'node:path';
 import { startMoEmulator, type MoEmulator } from '../../emulators/mo/index.js';
 import { startOs2syncEmulator, type Os2syncEmulator } from '../../emulators/os2sync/index.js';
 import { makeJobContext, makeTempDir, type TestJobContext } from '../../helpers/job-context.js';
@@ -15,6 +16,10 @@ export interface Harness {
   os2sync: Os2syncEmulator;
   fixture: Fixture;
   stateDir: string;
+  /** A new empty state dir (so no hash cache), an empty FK and request log, no faults. */
+  fresh(): void;
+  /** Path of the hash cache in the current state dir. */
+  cacheFile(): string;
   settings(extra?: Record<string, unknown>): Record<string, unknown>;
   context(extra?: Record<string, unknown>, opts?: Parameters<typeof makeJobContext>[2]): TestJobContext;
   runJob(
@@ -46,9 +51,15 @@ export async function startHarness(opts: { fixture?: Fixture; stateDir?: string 
     os2sync,
     fixture: mo.fixture,
     stateDir,
+    fresh() {
+      h.stateDir = makeTempDir('os2sync-test-');
+      os2sync.reset();
+      mo.reset();
+    },
+    cacheFile: () => path.join(h.stateDir, 'cache', 'os2sync_hash_cache.json'),
     settings: (extra = {}) => ({ ...base(), ...extra }),
     context: (extra = {}, ctxOpts = {}) =>
-      makeJobContext('exports_os2sync', h.settings(extra), { stateDir, ...ctxOpts }),
+      makeJobContext('exports_os2sync', h.settings(extra), { stateDir: h.stateDir, ...ctxOpts }),
     async runJob(extra = {}, ctxOpts = {}) {
       const ctx = h.context(extra, ctxOpts);
       const { run } = await import('../../../jobs/os2sync/run.js');
