@@ -174,6 +174,15 @@ describe('MO emulator: paging, date windows and validities', function () {
     expect(current.inherited.length).to.be.greaterThan(0);
     const ancestorUuids = current.ancestors.map((a: { uuid: string }) => a.uuid);
     expect(ancestorUuids).to.include(current.inherited[0].org_unit_uuid);
+    const root = await gql(
+      mo.graphqlUrl,
+      'query R($u: [UUID!]) { own: managers(filter: {org_units: $u}) { objects { uuid } } inherited: managers(inherit: true, filter: {org_units: $u}) { objects { uuid } } }',
+      { u: [unit] },
+    );
+    expect(root.body.data.own.objects).to.deep.equal([]);
+    expect(root.body.data.inherited.objects.map((m: { uuid: string }) => m.uuid)).to.have.members(
+      current.inherited.map((m: { uuid: string }) => m.uuid),
+    );
     if (fixture.landmarks.vacantManagers.length > 0) {
       expect(r.body.data.managers.objects[0].current).to.deep.equal({
         person: null,

@@ -1,6 +1,6 @@
 import type { EntityName } from '../../fixtures/types.js';
 import { filterWindow } from './dates.js';
-import { matchingObjects } from './filters.js';
+import { matchingObjects, matchingUuids, type Filter } from './filters.js';
 import {
   asOf,
   nestedList,
@@ -369,15 +369,42 @@ const relatedUnit: Fields = {
   org_unit_uuids: field('org_units'),
 };
 
+/**
+ * Root `managers(inherit: true)`: for each unit the filter selects, its own matching managers, or (when it
+ * has none) the nearest ancestor's. Without a unit filter inherit changes nothing.
+ */
+function inheritedManagers(ctx: RequestContext, filter: Filter): AnyObject[] {
+  if (filter.org_unit == null && filter.org_units == null) return matchingObjects(ctx, 'managers', filter);
+  const units = new Set<string>([
+    ...(filter.org_unit != null ? matchingUuids(ctx, 'org_units', filter.org_unit as Filter) : []),
+    ...((filter.org_units as string[] | null | undefined) ?? []),
+  ]);
+  const rest: Filter = { ...filter, org_unit: null, org_units: null };
+  const out = new Set<AnyObject>();
+  for (const unit of units) {
+    for (let u: string | null = unit, depth = 0; u && depth < 100; depth++) {
+      const own = matchingObjects(ctx, 'managers', rest, ctx.store.referencing('managers', 'org_unit', u));
+      if (own.length > 0) {
+        own.forEach((m) => out.add(m));
+        break;
+      }
+      const obj = ctx.store.get('org_units', u);
+      u = obj ? ((validityAtDate(obj, ctx.now)?.parent as string | null) ?? null) : null;
+    }
+  }
+  return [...out];
+}
+
 /** Root list fields: filter (cached per filter), then page. */
 function rootField(kind: EntityName, fieldName: string): Resolver {
   return (_s: never, args, ctx) => {
     ctx.onRootField(fieldName);
     const filter = args.filter ?? {};
-    const key = `${kind}|${JSON.stringify(filter)}|${ctx.now}`;
+    const inherit = kind === 'managers' && args.inherit === true;
+    const key = `${kind}|${JSON.stringify(filter)}|${ctx.now}|${inherit}`;
     let objs = ctx.rootCache.get(key);
     if (!objs) {
-      objs = matchingObjects(ctx, kind, filter);
+      objs = inherit ? inheritedManagers(ctx, filter) : matchingObjects(ctx, kind, filter);
       if (ctx.rootCache.size > 200) ctx.rootCache.clear();
       ctx.rootCache.set(key, objs);
     }
