@@ -10,7 +10,9 @@ export const sanityClasses = defineQuery(
       current {
         uuid
         user_key
-        facet_uuid
+        facet_response {
+          uuid
+        }
       }
     }
     page_info {

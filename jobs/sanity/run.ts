@@ -8,7 +8,7 @@ import { oneLine } from '../clients/http.js';
 import { sanityClasses, sanityPersons } from './queries.js';
 
 interface ClassObject {
-  current: { uuid: string; user_key: string; facet_uuid: string } | null;
+  current: { uuid: string; user_key: string; facet_response: { uuid: string } } | null;
 }
 interface PersonObject {
   current: { uuid: string; cpr_number: string | null } | null;
@@ -70,10 +70,15 @@ async function duplicateClasses(client: MoClient, ctx: JobContext) {
     for (const { current } of page) {
       if (!current) continue;
       total++;
-      const key = `${current.facet_uuid}\u0000${current.user_key.toLowerCase()}`;
+      const key = `${current.facet_response.uuid}\u0000${current.user_key.toLowerCase()}`;
       const entry = byKey.get(key);
       if (entry) entry.uuids.push(current.uuid);
-      else byKey.set(key, { facet: current.facet_uuid, userKey: current.user_key, uuids: [current.uuid] });
+      else
+        byKey.set(key, {
+          facet: current.facet_response.uuid,
+          userKey: current.user_key,
+          uuids: [current.uuid],
+        });
     }
     ctx.progress(total, undefined, 'classes');
   }

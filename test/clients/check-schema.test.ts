@@ -65,6 +65,21 @@ describe('check-schema', function () {
     expect(code).to.equal(0);
   });
 
+  it('counts uses of deprecated fields and lists them only when verbose', async () => {
+    const deprecated: GqlDocument = {
+      area: 'test',
+      name: 'OldStyle',
+      source: 'query OldStyle { classes { objects { current { uuid facet_uuid } } } }',
+    };
+    const quiet = await run({ schema: SCHEMA, documents: [deprecated] });
+    expect(quiet.code).to.equal(0);
+    expect(quiet.lines).to.deep.equal([
+      `check-schema: all 1 documents are valid against ${SCHEMA} (1 uses of deprecated fields; --verbose lists them)`,
+    ]);
+    const verbose = await run({ schema: SCHEMA, documents: [deprecated], verbose: true });
+    expect(verbose.lines[0]).to.match(/^warning  test\/OldStyle: The field Class.facet_uuid is deprecated/);
+  });
+
   it('exits 2 with one line for a missing schema file, a broken one, or both options', async () => {
     const missing = await run({ schema: '/nonexistent/schema.graphql', documents: [valid] });
     expect(missing).to.deep.equal({
