@@ -39,6 +39,20 @@ export function commandJobDefinition(name: string, entry: CommandJobEntry): JobD
   };
 }
 
+/** Process group ids of command jobs running now (for a last-resort SIGKILL on a second signal). */
+const liveGroups = new Set<number>();
+
+/** SIGKILLs every command job's process group at once (the runner is about to exit). */
+export function killAllCommandGroups(): void {
+  for (const pid of liveGroups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /** Kills a detached child's whole process group: SIGTERM, then SIGKILL after the grace period. */
 export function killGroup(pid: number, graceMs: number): void {
   const kill = (sig: NodeJS.Signals) => {
@@ -65,7 +79,9 @@ export async function runCommand(entry: CommandJobEntry, ctx: JobContext): Promi
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const onAbort = () => child.pid !== undefined && killGroup(child.pid, grace);
+  const pid = child.pid;
+  if (pid !== undefined) liveGroups.add(pid);
+  const onAbort = () => pid !== undefined && killGroup(pid, grace);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   let lastLine = '';
   const pipe = (stream: NodeJS.ReadableStream, level: 'info' | 'warn') => {
@@ -91,5 +107,6 @@ export async function runCommand(entry: CommandJobEntry, ctx: JobContext): Promi
     throw new Error(`${why}${lastLine ? `: ${lastLine.slice(0, 200)}` : ''}`);
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
+    if (pid !== undefined) liveGroups.delete(pid);
   }
 }

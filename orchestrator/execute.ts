@@ -204,7 +204,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<JobRecord[]> {
   for (const rec of records.values()) {
     if (rec.status === 'pending' || rec.status === 'running') await finish(rec, 'skipped', 'not reached');
   }
-  if (settling.size && opts.signal?.aborted) {
+  // aborted jobs (timed out or cancelled) still running: give them the kill grace period to end
+  if (settling.size) {
     const grace = new Promise((r) => setTimeout(r, opts.settleMs ?? 6000).unref());
     await Promise.race([Promise.allSettled([...settling]), grace]);
   }

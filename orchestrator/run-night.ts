@@ -258,6 +258,7 @@ async function runLocked(
     onJobStart: (job) => notify(`start of ${job.name}`, (o) => o.onJobStart?.(runId, job)),
     onJobEnd: async (job) => {
       sinks.get(job.name)?.end();
+      runLog.jobFiles.closeJob(job.name);
       if (job.message) job.message = redact(job.message);
       await notify(`end of ${job.name}`, (o) => o.onJobEnd?.(runId, job));
     },

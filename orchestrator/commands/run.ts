@@ -3,6 +3,7 @@ import { runJobs } from '../run-night.js';
 import type { GlobalOptions } from './context.js';
 import { loadContext } from './context.js';
 import { UsageError } from '../errors.js';
+import { killAllCommandGroups } from '../../jobs/command.js';
 
 export interface RunCommandOptions extends GlobalOptions {
   withDeps?: boolean;
@@ -23,7 +24,8 @@ export async function runAction(jobNames: string[], opts: RunCommandOptions): Pr
       process.stderr.write(`received ${sig}: cancelling running jobs\n`);
       controller.abort();
     } else {
-      process.stderr.write(`received ${sig} again: exiting now\n`);
+      process.stderr.write(`received ${sig} again: killing command jobs and exiting now\n`);
+      killAllCommandGroups();
       process.exit(130);
     }
   };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { runJobs } from '../../orchestrator/run-night.js';
 import { openHistory } from '../../orchestrator/history.js';
-import { acquireLock, readLock } from '../../orchestrator/lock.js';
+import { acquireLock, pidAlive, readLock } from '../../orchestrator/lock.js';
 import { LockHeldError } from '../../orchestrator/errors.js';
 import { commandJobs } from '../../jobs/command.js';
 import { setting } from '../../orchestrator/setting-spec.js';
@@ -187,6 +187,38 @@ describe('runJobs', () => {
     expect(h2.jobsOfRun('killed')[1]).to.include({ status: 'cancelled' });
     expect(h2.jobsOfRun('killed')[1]!.message).to.match(/runner process .* died/);
     h2.close();
+  });
+
+  it("kills a timed-out command job's whole process group, also when it ignores SIGTERM", async () => {
+    const { dir, settings } = stateSettings({});
+    const pidFile = path.join(dir, 'sleep.pid');
+    const s = settings.with({
+      'runner.kill_grace': '300ms',
+      'runner.jobs': {
+        stuck: {
+          stage: 'export',
+          timeout: '200ms',
+          command: `trap '' TERM; sleep 30 & echo $! > ${pidFile}; wait; sleep 30`,
+        },
+        other: { stage: 'export', command: 'echo fine' },
+      },
+    });
+    const t0 = Date.now();
+    const summary = await runJobs({
+      settings: s,
+      jobs: commandJobs(s),
+      trigger: 'cli',
+      env: process.env,
+      root: dir,
+      console: false,
+    });
+    expect(Date.now() - t0).to.be.below(5000);
+    const byName = Object.fromEntries(summary.jobs.map((j) => [j.name, j]));
+    expect(byName.stuck).to.include({ status: 'timed_out', message: 'timed out after 200 ms' });
+    expect(byName.other!.status).to.equal('succeeded');
+    expect(summary.exitCode).to.equal(1);
+    const sleepPid = Number(fs.readFileSync(pidFile, 'utf8'));
+    expect(pidAlive(sleepPid)).to.equal(false);
   });
 
   it('redacts secrets that come only from the environment', async () => {
