@@ -77,7 +77,7 @@ describe('check-schema', function () {
       `check-schema: all 1 documents are valid against ${SCHEMA} (1 uses of deprecated fields; --verbose lists them)`,
     ]);
     const verbose = await run({ schema: SCHEMA, documents: [deprecated], verbose: true });
-    expect(verbose.lines[0]).to.match(/^warning  test\/OldStyle: The field Class.facet_uuid is deprecated/);
+    expect(verbose.lines[0]).to.match(/^warning {2}test\/OldStyle: The field Class.facet_uuid is deprecated/);
   });
 
   it('exits 2 with one line for a missing schema file, a broken one, or both options', async () => {
