@@ -8,6 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exportsCacheLoracache } from '../jobs/lora-cache/definition.js';
+import { startMoEmulator } from '../test/emulators/mo/index.js';
+import { generateFixture } from '../test/fixtures/generate.js';
+import { makeJobContext } from '../test/helpers/job-context.js';
 import { SIZE_L, writeSyntheticSnapshot } from '../test/reports/synthetic-snapshot.js';
 
 const CHILD_FLAG = '--reports-bench-child';
@@ -34,7 +38,6 @@ function loaderArgs(): string[] {
 }
 
 async function child(stateDir: string): Promise<void> {
-  const { makeJobContext } = await import('../test/helpers/job-context.js');
   const { run } = await import('../jobs/reports/run-engagements-managers.js');
   const ctx = makeJobContext(
     'reports_engagements_managers',
@@ -75,14 +78,36 @@ function runChild(stateDir: string): Promise<ChildResult> {
   });
 }
 
+/** Fixture L served by the MO emulator, snapshot built by the real snapshot job. */
+async function buildFixtureLSnapshot(stateDir: string): Promise<string> {
+  const fixture = generateFixture({ size: 'L', seed: 1 });
+  const mo = await startMoEmulator({ fixture });
+  try {
+    const ctx = makeJobContext('exports_cache_loracache', { 'mora.base': mo.url }, { stateDir });
+    const { run } = await exportsCacheLoracache.load();
+    const result = await run(ctx);
+    return `fixture L via exports_cache_loracache (${result.message ?? ''})`;
+  } finally {
+    await mo.stop();
+  }
+}
+
+/**
+ * The snapshot: fixture L through the real snapshot job, or (REPORTS_BENCH_SYNTHETIC=1) a synthetic L-sized one
+ * inserted directly, which is quicker to build.
+ */
 export default async function bench(): Promise<void> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jr-reports-bench-'));
   try {
     const t0 = Date.now();
-    writeSyntheticSnapshot(path.join(stateDir, 'cache', 'actual_state.db'), SIZE_L);
-    console.log(
-      `reports/snapshot: synthetic fixture L (${SIZE_L.units} units, ${SIZE_L.persons} persons, ${SIZE_L.engagements} engagements, ${SIZE_L.addresses} addresses, ${SIZE_L.managers} managers) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-    );
+    let what: string;
+    if (process.env.REPORTS_BENCH_SYNTHETIC === '1') {
+      writeSyntheticSnapshot(path.join(stateDir, 'cache', 'actual_state.db'), SIZE_L);
+      what = `synthetic fixture L (${SIZE_L.units} units, ${SIZE_L.persons} persons, ${SIZE_L.engagements} engagements)`;
+    } else {
+      what = await buildFixtureLSnapshot(stateDir);
+    }
+    console.log(`reports/snapshot: ${what}, ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const r = await runChild(stateDir);
     const wallS = r.wallMs / 1000;
     console.log(`reports/engagements_managers rows: ${r.rows} (×2 reports, ${r.files} files)`);

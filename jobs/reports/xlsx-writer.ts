@@ -8,6 +8,8 @@ import { cellText, type Cell, type ReportTable } from './table.js';
 
 const MAX_WIDTH = 80;
 const YIELD_EVERY = 500;
+const PLAIN_STYLE: Partial<ExcelJS.Style> = {};
+const DATE_STYLE: Partial<ExcelJS.Style> = { numFmt: 'yyyy-mm-dd' };
 
 /** Column widths: the longest value in each column, header included (specs/reports.md §5.0). */
 export function fittedWidths(table: ReportTable): number[] {
@@ -43,16 +45,17 @@ export async function writeXlsx(table: ReportTable, filename: string): Promise<v
   });
   const sheet = workbook.addWorksheet(sheetName(table.sheet));
   const widths = fittedWidths(table);
-  sheet.columns = table.columns.map((c, i) => ({
-    header: c.header,
-    width: widths[i],
-    style: c.kind === 'date' ? { numFmt: 'yyyy-mm-dd' } : {},
-  }));
+  sheet.columns = table.columns.map((c, i) => ({ header: c.header, width: widths[i] }));
   const header = sheet.getRow(1);
   header.font = { bold: true };
   header.commit();
+  // One shared style object per column: exceljs caches a style's id by object identity, whereas the
+  // per-cell style objects it would otherwise create cost a full style lookup for every cell (2-3× slower).
+  const styles = table.columns.map((c) => (c.kind === 'date' ? DATE_STYLE : PLAIN_STYLE));
   for (let i = 0; i < table.rows.length; i++) {
-    sheet.addRow(table.rows[i]!.map(toValue)).commit();
+    const row = sheet.addRow(table.rows[i]!.map(toValue));
+    for (let j = 0; j < styles.length; j++) row.getCell(j + 1).style = styles[j]!;
+    row.commit();
     // Committed rows sit in an in-memory stream until the zip writer reads them; yielding lets it drain.
     if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
   }
