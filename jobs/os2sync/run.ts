@@ -71,7 +71,7 @@ export async function run(ctx: JobContext): Promise<JobResult> {
     const why =
       err instanceof TemplateFailure || err instanceof MoDataError
         ? (err as Error).message
-        : `reading MO failed: ${(err as Error).message}`;
+        : `reading ${cfg.useLcDb ? 'the snapshot (or MO)' : 'MO'} failed: ${(err as Error).message}`;
     throw new Error(`${why}; nothing was sent or deleted`);
   }
   reportBuild(built, ctx);

@@ -22,14 +22,23 @@ describe('exports_os2sync killed mid-run', function () {
     h.os2sync.setFaults({ latencyMs: 15 });
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', path.resolve('test/os2sync/helpers/run-job-child.ts'), h.stateDir, JSON.stringify(h.settings(renamed))],
+      [
+        '--import',
+        'tsx',
+        path.resolve('test/os2sync/helpers/run-job-child.ts'),
+        h.stateDir,
+        JSON.stringify(h.settings(renamed)),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal === 'SIGKILL' ? -9 : _code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal === 'SIGKILL' ? -9 : _code)),
+    );
     const deadline = Date.now() + 30_000;
-    while (h.os2sync.mutations().length < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (h.os2sync.mutations().length < 40 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGKILL');
     expect(await exited).to.equal(-9);
     expect(output).not.to.contain('done');

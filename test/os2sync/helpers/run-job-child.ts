@@ -7,6 +7,8 @@ import { makeJobContext } from '../../helpers/job-context.js';
 import { run } from '../../../jobs/os2sync/run.js';
 
 const [stateDir, settingsJson] = process.argv.slice(2);
-const ctx = makeJobContext('exports_os2sync', JSON.parse(settingsJson!) as Record<string, unknown>, { stateDir });
+const ctx = makeJobContext('exports_os2sync', JSON.parse(settingsJson!) as Record<string, unknown>, {
+  stateDir,
+});
 const result = await run(ctx);
 console.log(`done ${result.message ?? ''}`);
