@@ -7,7 +7,6 @@ import type { Settings } from '../settings-store.js';
 import { loadSettings } from '../settings.js';
 import { allJobs, allSpecs } from '../all-jobs.js';
 import { stateDirOf } from '../state-paths.js';
-import { timezoneSpec } from '../runner-settings.js';
 
 export interface GlobalOptions {
   settings?: string;
@@ -48,43 +47,4 @@ export function loadContext(opts: GlobalOptions): CommandContext {
   };
 }
 
-/** `2026-11-23 02:00:05` in the runner's time zone. */
-export function formatTime(iso: string | null | undefined, settings: Settings): string {
-  if (!iso) return '-';
-  let tz = 'UTC';
-  try {
-    tz = settings.value(timezoneSpec);
-  } catch {
-    // fall back to UTC
-  }
-  return new Intl.DateTimeFormat('sv-SE', {
-    timeZone: tz,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).format(new Date(iso));
-}
-
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return '-';
-  if (ms < 1000) return `${ms} ms`;
-  const s = Math.round(ms / 1000);
-  if (s < 120) return `${(ms / 1000).toFixed(1)} s`;
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h ? `${h} h ${m} min` : `${m} min ${s % 60} s`;
-}
-
-/** Pads columns of a table of strings. */
-export function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd(),
-  );
-}
+export { formatDuration, formatTime, table } from '../status-table.js';

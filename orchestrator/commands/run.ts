@@ -1,5 +1,6 @@
 /** `job-runner run [JOB...] [--with-deps] [--resume] [--dry-run]`. */
 import { runJobs } from '../run-night.js';
+import { summaryLines } from '../status-table.js';
 import type { GlobalOptions } from './context.js';
 import { loadContext } from './context.js';
 import { UsageError } from '../errors.js';
@@ -45,6 +46,9 @@ export async function runAction(jobNames: string[], opts: RunCommandOptions): Pr
       env: ctx.env,
       root: ctx.root,
     });
+    if (summary.runId) {
+      process.stdout.write('\n' + summaryLines(summary, ctx.settings).join('\n') + '\n');
+    }
     return summary.exitCode;
   } finally {
     process.off('SIGINT', onSignal);

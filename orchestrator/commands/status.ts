@@ -4,7 +4,8 @@ import { openHistory, type JobRunRow, type RunRow } from '../history.js';
 import { historyPath } from '../state-paths.js';
 import { pidAlive } from '../lock.js';
 import { UsageError } from '../errors.js';
-import { type GlobalOptions, formatDuration, formatTime, loadContext, table } from './context.js';
+import { type GlobalOptions, loadContext } from './context.js';
+import { formatTime, statusLines } from '../status-table.js';
 
 export interface StatusOptions extends GlobalOptions {
   run?: string;
@@ -43,7 +44,7 @@ export async function statusAction(opts: StatusOptions): Promise<number> {
   try {
     const run = opts.run ? history.getRun(opts.run) : history.lastRun();
     if (opts.run && !run) throw new UsageError(`no run with id ${opts.run} (see job-runner history)`);
-    let jobs = run ? history.jobsOfRun(run.id) : [];
+    const jobs = run ? history.jobsOfRun(run.id) : [];
     const hb = history.getHeartbeat();
     const scheduled =
       hb && Date.now() - Date.parse(hb.at) < HEARTBEAT_FRESH_MS && pidAlive(hb.pid) && hb.nextRunAt
@@ -61,26 +62,7 @@ export async function statusAction(opts: StatusOptions): Promise<number> {
         `run ${run.id}: ${run.status}${gone ? ` (but its runner process ${run.pid} is gone)` : ''}${run.exitCode !== null ? ` (exit ${run.exitCode})` : ''}, trigger ${run.trigger}${run.dryRun ? ', dry run' : ''}, ` +
           `started ${t(run.started)}, finished ${t(run.finished)}`,
       );
-      const rows = [['JOB', 'STAGE', 'STATUS', 'STARTED', 'DURATION', 'MESSAGE']];
-      const disabled = jobs.filter((j) => j.status === 'disabled').map((j) => j.name);
-      jobs = jobs.filter((j) => j.status !== 'disabled');
-      for (const j of jobs) {
-        rows.push([
-          j.name,
-          j.stage,
-          j.status,
-          j.started ? t(j.started).slice(11) : '-',
-          formatDuration(j.durationMs),
-          j.message ?? '',
-        ]);
-      }
-      const lines = table(rows);
-      ctx.out(lines[0]!);
-      jobs.forEach((j, i) => {
-        ctx.out(lines[i + 1]!);
-        if (j.log && fs.existsSync(j.log)) ctx.out(`    log: ${j.log}`);
-      });
-      if (disabled.length) ctx.out(`disabled: ${disabled.join(', ')}`);
+      statusLines(jobs, ctx.settings).forEach((l) => ctx.out(l));
     }
     if (scheduled)
       ctx.out(`next scheduled run: ${formatTime(scheduled, ctx.settings)} (schedule daemon pid ${hb!.pid})`);
