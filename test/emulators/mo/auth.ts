@@ -17,13 +17,21 @@ export type TokenCheck =
 const b64 = (x: Buffer | string): string => Buffer.from(x).toString('base64url');
 
 export class TokenIssuer {
-  private readonly key = crypto.randomBytes(32);
+  private key = crypto.randomBytes(32);
   issued = 0;
+  /** Added to the real clock, so tests can let tokens expire without waiting. */
+  clockOffsetMs = 0;
 
-  constructor(
-    readonly options: AuthOptions,
-    private readonly clock: () => number = Date.now,
-  ) {}
+  constructor(readonly options: AuthOptions) {}
+
+  private clock(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  /** A new signing key: every token issued so far fails with "Signature verification failed". */
+  rotateKey(): void {
+    this.key = crypto.randomBytes(32);
+  }
 
   get lifetime(): number {
     return this.options.tokenLifetimeSeconds ?? 300;

@@ -10,6 +10,8 @@ export interface MoFaults {
   http500Requests?: number[];
   garbageRequests?: number[];
   stallRequests?: number[];
+  /** Any HTTP status on chosen request numbers, e.g. `{ 3: 401, 4: 429, 5: 503 }` (body: a short JSON detail). */
+  httpStatusRequests?: Record<number, number>;
   /**
    * GraphQL errors on a root field: `call` is the n-th execution of that root field (1-based; omit for every
    * call). The answer is HTTP 200 with `data.<field>: null` and the error, as MO does for resolver errors.
@@ -27,10 +29,12 @@ export function failsAt(seed: number, request: number, rate: number): boolean {
   return h / 4294967296 < rate;
 }
 
-export type RequestFault = 'stall' | 'http502' | 'http500' | 'garbage' | null;
+export type RequestFault = 'stall' | 'http502' | 'http500' | 'garbage' | { status: number } | null;
 
 export function requestFault(f: MoFaults, n: number): RequestFault {
   if (f.stallRequests?.includes(n)) return 'stall';
+  const status = f.httpStatusRequests?.[n];
+  if (status) return { status };
   if (f.http500Requests?.includes(n)) return 'http500';
   if (f.http502Requests?.includes(n) || failsAt(f.seed ?? 1, n, f.failureRate ?? 0)) return 'http502';
   if (f.garbageRequests?.includes(n)) return 'garbage';

@@ -59,6 +59,22 @@ describe('MO emulator: Keycloak auth as real MO answers it', function () {
     const bad = await gql(mo.graphqlUrl, '{ org { uuid } }', undefined, forged);
     expect(bad.body.errors[0].message).to.equal('Signature verification failed');
   });
+
+  it('advanceClock lets a token expire; rotateSigningKey invalidates every earlier token', async () => {
+    const t = mo.issueToken(60);
+    expect((await gql(mo.graphqlUrl, '{ org { uuid } }', undefined, t)).body.data.org.uuid).to.equal(
+      fixture.organisation.uuid,
+    );
+    mo.advanceClock(61);
+    expect((await gql(mo.graphqlUrl, '{ org { uuid } }', undefined, t)).body.errors[0].message).to.equal(
+      'Signature has expired',
+    );
+    const fresh = mo.issueToken();
+    mo.rotateSigningKey();
+    expect((await gql(mo.graphqlUrl, '{ org { uuid } }', undefined, fresh)).body.errors[0].message).to.equal(
+      'Signature verification failed',
+    );
+  });
 });
 
 describe('MO emulator: HTTP behaviour, faults, counters and uploads', function () {
@@ -128,6 +144,13 @@ describe('MO emulator: HTTP behaviour, faults, counters and uploads', function (
       'fault:garbage',
       'ok',
     ]);
+  });
+
+  it('any HTTP status on chosen requests (e.g. 401, 429, 503)', async () => {
+    mo.setFaults({ httpStatusRequests: { 1: 401, 2: 429, 3: 503 } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await gql(mo.graphqlUrl, '{ org { uuid } }')).status);
+    expect(statuses).to.deep.equal([401, 429, 503, 200]);
   });
 
   it('a GraphQL error on the 2nd page of engagements, and counters per root field', async () => {

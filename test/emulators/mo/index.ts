@@ -53,6 +53,10 @@ export interface MoEmulator {
   setFaults(faults: MoFaults): void;
   /** A valid bearer token (or, with a negative lifetime, an expired one) without calling the token endpoint. */
   issueToken(expiresInSeconds?: number): string;
+  /** Move the token clock forward (tokens issued earlier expire as if that time had passed). */
+  advanceClock(seconds: number): void;
+  /** Change the signing key: earlier tokens fail with "Signature verification failed". */
+  rotateSigningKey(): void;
   /** Zero counters and log, drop uploads, clear cached results and faults' per-field call counts. Call after mutating the fixture. */
   reset(): void;
   /** Rebuild indexes after adding or removing fixture objects. */
@@ -70,6 +74,7 @@ export async function startMoEmulator(opts: MoEmulatorOptions = {}): Promise<MoE
     http500Requests,
     garbageRequests,
     stallRequests,
+    httpStatusRequests,
     fieldErrors,
   } = opts;
   const options = {
@@ -84,6 +89,7 @@ export async function startMoEmulator(opts: MoEmulatorOptions = {}): Promise<MoE
       http500Requests,
       garbageRequests,
       stallRequests,
+      httpStatusRequests,
       fieldErrors,
     } as MoFaults,
     versions: opts.versions ?? [29],
@@ -108,6 +114,10 @@ export async function startMoEmulator(opts: MoEmulatorOptions = {}): Promise<MoE
       if (!server.issuer) throw new Error('MO emulator: auth is off');
       return server.issuer.sign(expiresInSeconds);
     },
+    advanceClock: (seconds) => {
+      if (server.issuer) server.issuer.clockOffsetMs += seconds * 1000;
+    },
+    rotateSigningKey: () => server.issuer?.rotateKey(),
     reset: () => server.reset(),
     reindex: () => server.reindex(),
     stop: () => server.close(),

@@ -155,6 +155,11 @@ export class MoServer {
       return; // never answered; the socket is destroyed on stop()
     }
     if (faults.latencyMs) await sleep(faults.latencyMs);
+    if (fault && typeof fault === 'object') {
+      req.resume();
+      log(fault.status, `fault:http${fault.status}`);
+      return json(res, fault.status, { detail: `Injected HTTP ${fault.status}` }, this.counters);
+    }
     if (fault === 'http502' || fault === 'http500') {
       req.resume();
       const status = fault === 'http502' ? 502 : 500;
