@@ -4,6 +4,9 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ExitError } from './errors.js';
+import { makeRedactor } from './redact.js';
+
+const redactCpr = makeRedactor();
 import type { GlobalOptions } from './commands/context.js';
 
 function globals(cmd: Command): GlobalOptions {
@@ -122,14 +125,14 @@ export function buildProgram(): Command {
 
 function exitCodeFor(err: unknown): number {
   if (err instanceof ExitError) {
-    if (err.message) process.stderr.write(`job-runner: ${err.message}\n`);
+    if (err.message) process.stderr.write(`job-runner: ${redactCpr(err.message)}\n`);
     return err.exitCode;
   }
   if (err instanceof CommanderError) {
     return err.exitCode === 0 ? 0 : 2;
   }
   const msg = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`job-runner: internal error: ${msg.split('\n')[0]}\n`);
+  process.stderr.write(`job-runner: internal error: ${redactCpr(msg.split('\n')[0] ?? '')}\n`);
   if (process.env.JOB_RUNNER_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   return 70;
 }
