@@ -1,0 +1,108 @@
+/** TLS verification, Retry-After and Keycloak retries of the MO client. */
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import { Settings } from '../../orchestrator/settings-store.js';
+import { createMoClient } from '../../jobs/clients/mo.js';
+import type { GqlDocument } from '../../jobs/clients/gql.js';
+import { sendJson, startTinyServer, type TinyServer } from './tiny-server.js';
+
+const Ping: GqlDocument = { area: 'test', name: 'Ping', source: 'query Ping { version { mo_version } }' };
+const FAST = { 'mora.retry.max_attempts': 3, 'mora.retry.base_delay': '5ms', 'mora.retry.max_delay': '2s' };
+const tlsDir = path.resolve('test/clients/tls');
+
+describe('MO client: TLS, Retry-After, Keycloak retries', () => {
+  let server: TinyServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  describe('TLS', () => {
+    let tls: https.Server;
+    let url: string;
+    before(async () => {
+      tls = https.createServer(
+        {
+          cert: fs.readFileSync(path.join(tlsDir, 'self-signed-127.0.0.1.cert.pem')),
+          key: fs.readFileSync(path.join(tlsDir, 'self-signed-127.0.0.1.TEST-ONLY.key.pem')),
+        },
+        (_req, res) => sendJson(res, 200, { data: { version: { mo_version: '29.0.0' } } }),
+      );
+      await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+      url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}`;
+    });
+    after(() => {
+      tls.closeAllConnections();
+      tls.close();
+    });
+
+    it('refuses a certificate it cannot verify, without retrying', async () => {
+      const c = createMoClient({ settings: new Settings({ 'mora.base': url, ...FAST }, 't'), env: {} });
+      const err = (await c.query(Ping).catch((e: Error) => e)) as Error;
+      c.close();
+      expect(err.message).to.equal('Ping: TLS error (DEPTH_ZERO_SELF_SIGNED_CERT)');
+      expect(c.requestCount).to.equal(1);
+    });
+
+    it('accepts it with mora.ca_verify false', async () => {
+      const c = createMoClient({
+        settings: new Settings({ 'mora.base': url, 'mora.ca_verify': false }, 't'),
+        env: {},
+      });
+      const data = await c.query<{ version: { mo_version: string } }>(Ping);
+      c.close();
+      expect(data.version.mo_version).to.equal('29.0.0');
+    });
+  });
+
+  it('waits at least Retry-After seconds after a 429', async () => {
+    const times: number[] = [];
+    server = await startTinyServer((_req, res, n) => {
+      times.push(Date.now());
+      if (n === 1) {
+        res.writeHead(429, { 'Retry-After': '1', 'Content-Type': 'application/json' });
+        return res.end('{}');
+      }
+      sendJson(res, 200, { data: { version: { mo_version: '29' } } });
+    });
+    const c = createMoClient({ settings: new Settings({ 'mora.base': server.url, ...FAST }, 't'), env: {} });
+    await c.query(Ping);
+    c.close();
+    expect(times).to.have.length(2);
+    expect(times[1]! - times[0]!).to.be.at.least(950);
+  });
+
+  it('retries a Keycloak 503 and then authenticates', async () => {
+    let tokenCalls = 0;
+    server = await startTinyServer((req, res) => {
+      if (req.url.endsWith('/token')) {
+        tokenCalls++;
+        if (tokenCalls === 1) return sendJson(res, 503, { error: 'temporarily_unavailable' });
+        return sendJson(res, 200, { access_token: 'tok', expires_in: 300 });
+      }
+      if (req.headers.authorization !== 'Bearer tok')
+        return sendJson(res, 200, { data: null, errors: [{ message: 'Not authenticated' }] });
+      sendJson(res, 200, { data: { version: { mo_version: '29' } } });
+    });
+    const env = { CLIENT_ID: 'dipex', CLIENT_SECRET: 's', AUTH_SERVER: server.url };
+    const c = createMoClient({ settings: new Settings({ 'mora.base': server.url, ...FAST }, 't'), env });
+    await c.query(Ping);
+    c.close();
+    expect(tokenCalls).to.equal(2);
+    expect(c.tokenRequestCount).to.equal(2);
+  });
+
+  it('reports a Keycloak answer without access_token in one line', async () => {
+    server = await startTinyServer((req, res) => sendJson(res, 200, { token_type: 'Bearer' }));
+    const env = { CLIENT_ID: 'dipex', CLIENT_SECRET: 's', AUTH_SERVER: server.url };
+    const c = createMoClient({ settings: new Settings({ 'mora.base': server.url, ...FAST }, 't'), env });
+    const err = (await c.query(Ping).catch((e: Error) => e)) as Error;
+    c.close();
+    expect(err.message).to.equal(
+      `Ping: Keycloak token request to ${server.url}/realms/mo/protocol/openid-connect/token: response has no access_token`,
+    );
+  });
+});
