@@ -7,7 +7,8 @@ import ExcelJS from 'exceljs';
 import { cellText, type Cell, type ReportTable } from './table.js';
 
 const MAX_WIDTH = 80;
-const YIELD_EVERY = 500;
+const YIELD_EVERY = 200;
+const MAX_BACKLOG = 4 * 1024 * 1024;
 const PLAIN_STYLE: Partial<ExcelJS.Style> = {};
 const DATE_STYLE: Partial<ExcelJS.Style> = { numFmt: 'yyyy-mm-dd' };
 
@@ -30,6 +31,29 @@ function toValue(cell: Cell): ExcelJS.CellValue {
     return Number.isNaN(d.getTime()) ? cell.date : d;
   }
   return cell;
+}
+
+/**
+ * exceljs pushes committed rows into the zip writer without backpressure, so a fast producer piles the whole
+ * sheet's XML up in memory ahead of the compressor (≈50 MB for fixture L). Wait while more than MAX_BACKLOG
+ * bytes are queued. This reads exceljs/archiver internals; if they change, `backlog` is 0 and we only yield.
+ */
+async function drain(sheet: ExcelJS.Worksheet): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  for (let waited = 0; backlog(sheet) > MAX_BACKLOG && waited < 10_000; waited += 2) {
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+function backlog(sheet: ExcelJS.Worksheet): number {
+  const pipes = (sheet as unknown as { stream?: { pipes?: unknown[] } }).stream?.pipes;
+  let bytes = 0;
+  for (const p of pipes ?? []) {
+    // archiver's PassThrough is a readable-stream v2 stream: no writableLength, only the internal states.
+    const s = p as { _writableState?: { length?: number }; _readableState?: { length?: number } };
+    bytes += (s._writableState?.length ?? 0) + (s._readableState?.length ?? 0);
+  }
+  return bytes;
 }
 
 /** A legal worksheet name: at most 31 characters, none of `[]:*?/\`. */
@@ -56,8 +80,7 @@ export async function writeXlsx(table: ReportTable, filename: string): Promise<v
     const row = sheet.addRow(table.rows[i]!.map(toValue));
     for (let j = 0; j < styles.length; j++) row.getCell(j + 1).style = styles[j]!;
     row.commit();
-    // Committed rows sit in an in-memory stream until the zip writer reads them; yielding lets it drain.
-    if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await drain(sheet);
   }
   sheet.autoFilter = {
     from: { row: 1, column: 1 },
