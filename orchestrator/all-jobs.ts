@@ -26,3 +26,8 @@ export function allSpecs(jobs: readonly JobDefinition[] = builtinJobs): SettingS
   }
   return out;
 }
+
+/** The toggle keys of the catalogue jobs (settable from the environment even when absent from the file). */
+export function toggleKeys(jobs: readonly JobDefinition[] = builtinJobs): string[] {
+  return [...new Set(jobs.flatMap((j) => j.toggle))];
+}

@@ -22,6 +22,8 @@ export interface LoadSettingsOptions {
   cwd: string;
   /** Declared specs (runner keys are always included): their keys and `env` aliases can be set from the environment. */
   specs?: readonly SettingSpec[];
+  /** Further keys that can be set from the environment although absent from the file (job toggles). */
+  keys?: readonly string[];
 }
 
 /** Which file to read: `--settings`, else `$CUSTOMER_SETTINGS`, else `./settings.json`. */
@@ -85,13 +87,14 @@ export function applyEnvOverrides(
   fileValues: Record<string, unknown>,
   env: Record<string, string | undefined>,
   specs: readonly SettingSpec[],
+  extraKeys: readonly string[] = [],
 ): Record<string, unknown> {
   const envLower = new Map<string, string>();
   for (const [name, value] of Object.entries(env)) {
     if (value !== undefined) envLower.set(name.toLowerCase(), value);
   }
   const specByKey = new Map(specs.map((s) => [s.key, s]));
-  const keys = new Set([...Object.keys(fileValues), ...specByKey.keys()]);
+  const keys = new Set([...Object.keys(fileValues), ...specByKey.keys(), ...extraKeys]);
   const out: Record<string, unknown> = { ...fileValues };
   for (const key of keys) {
     if (key.includes('<')) continue; // documentation placeholders such as runner.timeout.<job>
@@ -113,7 +116,7 @@ export function loadSettings(opts: LoadSettingsOptions): Settings {
   const file = settingsPath(opts);
   const values = readSettingsFile(file);
   const specs = [...runnerSettings, ...(opts.specs ?? [])];
-  return new Settings(applyEnvOverrides(values, opts.env, specs), file);
+  return new Settings(applyEnvOverrides(values, opts.env, specs, opts.keys ?? []), file);
 }
 
 function specProblems(settings: Settings, specs: readonly SettingSpec[], job?: string): Problem[] {

@@ -77,6 +77,8 @@ describe('settings', () => {
     expect(out['x.name']).to.equal('123');
     expect(out['runner.jobs']).to.deep.equal({ j: { stage: 'export', command: 'true' } });
     expect(out['flag.on']).to.equal(true);
+    const toggled = applyEnvOverrides({}, { crontab_run_os2sync: 'true' }, [], ['crontab.RUN_OS2SYNC']);
+    expect(toggled['crontab.RUN_OS2SYNC']).to.equal('true');
   });
 
   it("reports runner keys, toggles, command jobs and each enabled job's settings", () => {
