@@ -107,4 +107,27 @@ describe('report output', () => {
     expect(sheetName('Organisationsstruktur og Stillinger')).to.equal('Organisationsstruktur og Stilli');
     expect(sheetName('a/b[c]')).to.equal('a b c ');
   });
+
+  it('streams a large sheet (many drain cycles) and reads back every row', async () => {
+    const big: ReportTable = {
+      fileBase: 'Stor',
+      sheet: 'Personer',
+      columns: [text('Navn'), number('Nr'), date('Fra')],
+      rows: Array.from({ length: 12_000 }, (_, i) => [
+        `Person ${i} ${'x'.repeat(i % 50)}`,
+        i,
+        { date: '2024-02-29' },
+      ]),
+      containsCpr: false,
+    };
+    const [file] = await writeReport(big, { dir, formats: ['xlsx'] });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(file!);
+    const ws = wb.worksheets[0]!;
+    expect(ws.rowCount).to.equal(12_001);
+    expect(ws.getCell('A12001').value).to.equal(`Person 11999 ${'x'.repeat(11999 % 50)}`);
+    expect(ws.getCell('B6001').value).to.equal(5999);
+    expect((ws.getCell('C9000').value as Date).toISOString()).to.equal('2024-02-29T00:00:00.000Z');
+    expect(ws.autoFilter).to.equal('A1:C12001');
+  });
 });

@@ -1,0 +1,14 @@
+import { readSnapshotData } from '/work/main/jobs/reports/snapshot-data.ts';
+import { buildLines, engagementsManagersTable, withCprTable } from '/work/main/jobs/reports/engagements-managers.ts';
+import { writeReport } from '/work/main/jobs/reports/output.ts';
+import Database from '/work/main/node_modules/better-sqlite3/lib/index.js';
+const db = new Database('/tmp/jr-L-state/cache/actual_state.db', { readonly: true });
+let t = Date.now();
+const lap = (w: string) => { const m = process.memoryUsage(); (globalThis as any).gc?.(); const g = process.memoryUsage(); console.log(w, Date.now() - t, 'rss', (m.rss/1048576).toFixed(0), 'heap', (m.heapUsed/1048576).toFixed(0), 'live', (g.heapUsed/1048576).toFixed(0), 'ext', (m.external/1048576).toFixed(0), 'ab', (m.arrayBuffers/1048576).toFixed(0)); t = Date.now(); };
+const data = readSnapshotData(db, { contacts: 'first-email' }); lap('read');
+const l = buildLines(data, { lederType: 'Leder', medlederType: 'Medleder', medlederSlots: 2, administratorType: 'Administrator', responsibilityColumns: ['Administrativ ansvarlig','Personaleledelse','Uddannelsesansvarlig'], inheritManager: true, serviceNumberPrefixLength: 0, preferredResponsibility: 'Personaleledelse', today: {year:2026,month:6,day:1} }); lap('lines');
+const a = engagementsManagersTable(l); lap('tableA');
+const b = withCprTable(l); lap('tableB');
+await writeReport(a, { dir: '/tmp/jr-prof-out', formats: ['csv'] }); lap('csvA');
+await writeReport(a, { dir: '/tmp/jr-prof-out', formats: ['xlsx'] }); lap('xlsxA');
+await writeReport(b, { dir: '/tmp/jr-prof-out', formats: ['xlsx'] }); lap('xlsxB');
