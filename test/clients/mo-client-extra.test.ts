@@ -64,7 +64,8 @@ describe('MO client: TLS, Retry-After, Keycloak retries', () => {
       times.push(Date.now());
       if (n === 1) {
         res.writeHead(429, { 'Retry-After': '1', 'Content-Type': 'application/json' });
-        return res.end('{}');
+        res.end('{}');
+        return;
       }
       sendJson(res, 200, { data: { version: { mo_version: '29' } } });
     });
