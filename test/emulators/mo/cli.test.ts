@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { startMoEmulatorProcess } from './index.js';
 import { gql } from './test-client.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -51,5 +52,27 @@ describe('MO emulator CLI', function () {
     const code = await p.exit;
     expect(code).to.not.equal(0);
     expect(p.stderr()).to.match(/--size must be S, M or L/);
+  });
+
+  it('startMoEmulatorProcess: a child process controlled over HTTP (counters, faults, mutatePersons, reset)', async () => {
+    const mo = await startMoEmulatorProcess({ size: 'S', seed: 2, today: '2026-11-23' });
+    try {
+      const q = '{ persons(limit: 500) { objects { uuid current { surname } } } }';
+      const before = await gql(mo.graphqlUrl, q);
+      expect(before.body.data.persons.objects).to.have.length(300);
+      expect((await mo.counters()).byField.persons).to.equal(1);
+      const changed = await mo.mutatePersons(0.01, 3);
+      expect(changed).to.have.length(3);
+      expect((await mo.counters()).total).to.equal(0);
+      const after = await gql(mo.graphqlUrl, q);
+      const surname = (body: typeof before.body, uuid: string): string =>
+        body.data.persons.objects.find((o: { uuid: string }) => o.uuid === uuid).current.surname;
+      for (const uuid of changed) expect(surname(after.body, uuid)).to.not.equal(surname(before.body, uuid));
+      await mo.setFaults({ http502Requests: [2] });
+      expect((await gql(mo.graphqlUrl, '{ org { uuid } }')).status).to.equal(502);
+      expect(await mo.upload('nothing.csv')).to.equal(null);
+    } finally {
+      await mo.stop();
+    }
   });
 });

@@ -123,3 +123,5 @@ export async function startMoEmulator(opts: MoEmulatorOptions = {}): Promise<MoE
     stop: () => server.close(),
   };
 }
+
+export { startMoEmulatorProcess, type MoEmulatorProcess, type MoProcessOptions } from './process.js';
