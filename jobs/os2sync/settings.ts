@@ -1,6 +1,8 @@
 /**
  * Every setting the OS2sync export reads (spec §0.3 plus REC additions), as SettingSpecs, and the typed
  * configuration built from them. Kept free of heavy imports: definition.ts lists these specs.
+ * Environment overrides need no aliases: `os2sync.x.y` is matched by `OS2SYNC_X_Y` case-insensitively (the
+ * runner's rule); `MUNICIPALITY` is the one extra name (and `MORA_BASE` already matches `mora.base`).
  */
 import path from 'node:path';
 import { z } from 'zod';
@@ -15,11 +17,6 @@ import {
   type SettingSpec,
 } from '../../orchestrator/setting-spec.js';
 import type { Settings } from '../../orchestrator/settings-store.js';
-
-/** `os2sync.x.y` may also be given as env `OS2SYNC_X_Y` (spec §0.3). */
-function envName(key: string): string[] {
-  return [key.replace(/\./g, '_').toUpperCase()];
-}
 
 /** A JSON array, or (from an environment variable) a JSON array text or a comma-separated list. */
 function listSchema<T extends z.ZodTypeAny>(item: T) {
@@ -47,10 +44,10 @@ const uuidList = listSchema(uuidSchema.transform((u) => u.toLowerCase()));
 const stringList = listSchema(z.string().min(1));
 
 const os2syncBool = (key: string, def: boolean, description: string): SettingSpec<boolean> =>
-  setting({ key, schema: boolSchema, type: 'boolean', default: def, env: envName(key), description });
+  setting({ key, schema: boolSchema, type: 'boolean', default: def, description });
 
 const os2syncUuids = (key: string, description: string): SettingSpec<string[]> =>
-  setting({ key, schema: uuidList, type: 'UUID[]', default: [], env: envName(key), description });
+  setting({ key, schema: uuidList, type: 'UUID[]', default: [], description });
 
 export const S = {
   cvr: setting({
@@ -66,7 +63,6 @@ export const S = {
     schema: z.union([z.literal('stub'), urlSchema]).transform((u) => u.replace(/\/+$/, '')),
     type: 'URL or "stub"',
     default: 'http://localhost:8081/api',
-    env: envName('os2sync.api_url'),
     description: 'OS2sync REST base (…/api). `stub` = send nothing, log the requests (hash cache untouched)',
   }),
   apiKey: setting({
@@ -74,7 +70,6 @@ export const S = {
     schema: z.string().min(1),
     type: 'string',
     secret: true,
-    env: envName('os2sync.api_key'),
     description: 'Sent as header `ApiKey` when OS2sync is configured with one',
   }),
   topUnit: setting({
@@ -82,7 +77,6 @@ export const S = {
     schema: uuidSchema.transform((u) => u.toLowerCase()),
     type: 'UUID',
     required: true,
-    env: envName('os2sync.top_unit_uuid'),
     description: 'Root of the exported subtree (exported with ParentOrgUnitUuid null, never deleted)',
   }),
   caVerifyMo: os2syncBool('os2sync.ca_verify_os2mo', true, 'Verify the TLS certificate of OS2mo'),
@@ -91,7 +85,6 @@ export const S = {
     key: 'os2sync.hash_cache',
     schema: z.string().min(1),
     type: 'path',
-    env: envName('os2sync.hash_cache'),
     description:
       'Hash cache file (default `{runner.state_dir}/cache/os2sync_hash_cache.json`); delete it to force a full resend',
   }),
@@ -140,7 +133,6 @@ export const S = {
     }),
     type: 'object',
     default: {},
-    env: envName('os2sync.templates'),
     description: 'Jinja templates by field: `person.name`, `person.user_id`',
   }),
   userKeyItSystem: setting({
@@ -148,7 +140,6 @@ export const S = {
     schema: z.string().min(1),
     type: 'string',
     default: 'Active Directory',
-    env: envName('os2sync.user_key_it_system_name'),
     description: 'IT system (by name) whose account name becomes UserId',
   }),
   filterUsersByItSystem: os2syncBool(
@@ -161,7 +152,6 @@ export const S = {
     schema: stringList,
     type: 'string[]',
     default: [],
-    env: envName('os2sync.uuid_from_it_systems'),
     description: 'Priority list of IT system names whose account name holds the FK uuid of a unit or user',
   }),
   filterHierarchyNames: setting({
@@ -169,7 +159,6 @@ export const S = {
     schema: stringList,
     type: 'string[]',
     default: [],
-    env: envName('os2sync.filter_hierarchy_names'),
     description: 'Only units whose own org_unit_hierarchy class has one of these names are exported',
   }),
   useContactForTasks: os2syncBool(
@@ -182,7 +171,6 @@ export const S = {
     schema: stringList,
     type: 'string[]',
     default: [],
-    env: envName('os2sync.employee_engagement_address'),
     description:
       "Priority list of unit address-type names; the primary position's unit address becomes Location",
   }),
@@ -191,7 +179,6 @@ export const S = {
     schema: positiveIntSchema,
     type: 'integer',
     default: 200,
-    env: envName('os2sync.truncate_length'),
     description: 'Longest string sent (at least 36, so UUIDs survive)',
   }),
   enableKle: os2syncBool('os2sync.enable_kle', true, 'Send KLE as Tasks/ContactForTasks'),
@@ -200,21 +187,18 @@ export const S = {
     schema: z.enum(['PNR', 'Location']),
     type: '"PNR" | "Location"',
     default: 'PNR' as 'PNR' | 'Location',
-    env: envName('os2sync.pnumber_field'),
     description: 'Unit field that receives the P-number (old documented mapping: Location)',
   }),
   logLevel: setting({
     key: 'os2sync.log_level',
     schema: z.union([z.string(), z.number()]),
     type: 'string',
-    env: envName('os2sync.log_level'),
     description: "Accepted for DIPEX compatibility and ignored (the runner's log settings apply)",
   }),
   logFile: setting({
     key: 'os2sync.log_file',
     schema: z.string(),
     type: 'path',
-    env: envName('os2sync.log_file'),
     description: 'Accepted for DIPEX compatibility and ignored (the job logs to its own runner log file)',
   }),
   timeout: setting({
@@ -222,7 +206,6 @@ export const S = {
     schema: durationSchema,
     type: 'duration',
     default: 60_000,
-    env: envName('os2sync.timeout'),
     description: 'Per-request timeout for OS2sync',
   }),
   retryAttempts: setting({
@@ -230,7 +213,6 @@ export const S = {
     schema: positiveIntSchema,
     type: 'integer',
     default: 5,
-    env: envName('os2sync.retry.max_attempts'),
     description: 'Attempts per OS2sync request on 5xx and connection errors before the job stops sending',
   }),
   retryBaseDelay: setting({
@@ -238,7 +220,6 @@ export const S = {
     schema: durationSchema,
     type: 'duration',
     default: 2_000,
-    env: envName('os2sync.retry.base_delay'),
     description: 'First retry delay for OS2sync requests (doubles each retry, at most 60s)',
   }),
   retryMaxTime: setting({
@@ -246,7 +227,6 @@ export const S = {
     schema: durationSchema,
     type: 'duration',
     default: 600_000,
-    env: envName('os2sync.retry.max_time'),
     description: 'Give up retrying one OS2sync request after this long',
   }),
   hierarchyPoll: setting({
@@ -254,7 +234,6 @@ export const S = {
     schema: durationSchema,
     type: 'duration',
     default: 5_000,
-    env: envName('os2sync.hierarchy_poll_interval'),
     description: 'Autowash: how often to ask whether the FK hierarchy read is ready',
   }),
   hierarchyTimeout: setting({
@@ -262,7 +241,6 @@ export const S = {
     schema: durationSchema,
     type: 'duration',
     default: 600_000,
-    env: envName('os2sync.hierarchy_timeout'),
     description:
       'Autowash: give up waiting for the FK hierarchy after this long (no autowash deletes, job fails)',
   }),

@@ -212,4 +212,23 @@ describe('exports_os2sync against the emulators', function () {
     expect(h.os2sync.state.orgUnits.get(top)!.record.LOSShortName).to.equal('KOMMUNE');
     expect(userPosts(h).length).to.equal(result.counters!.users_upserted);
   });
+
+  it('a dropped connection is retried, then sending stops like any outage (job failed, successes cached)', async () => {
+    h.os2sync.setFaults({ dropConnectionFrom: { request: 30 } });
+    const { result } = await h.runJob();
+    expect(result.failed).to.equal(true);
+    expect(result.message).to.match(/OS2sync unreachable.*connection/);
+    const cached = Object.keys(JSON.parse(fs.readFileSync(h.cacheFile(), 'utf8')).entries).length;
+    expect(cached).to.be.within(10, 29);
+  });
+
+  it('api_url "stub" logs every request and sends nothing; the hash cache is not written', async () => {
+    const { result, ctx } = await h.runJob({ 'os2sync.api_url': 'stub' });
+    expect(result.message).to.match(/^stub mode/);
+    expect(h.os2sync.requests).to.have.length(0);
+    expect(fs.existsSync(h.cacheFile())).to.equal(false);
+    expect(ctx.logLines.filter((l) => l.message.startsWith('dry run: POST /user')).length).to.equal(
+      result.counters!.users_upserted,
+    );
+  });
 });
