@@ -9,6 +9,7 @@ import type { SettingSpec } from './setting-spec.js';
 import type { Settings } from './settings-store.js';
 import { runnerSettings } from './runner-settings.js';
 import { operationsSettings } from './settings-catalogue.js';
+import { loadSettings, type LoadSettingsOptions } from './settings.js';
 
 export function allJobs(settings: Settings): JobDefinition[] {
   return [...builtinJobs, ...commandJobs(settings)];
@@ -30,4 +31,9 @@ export function allSpecs(jobs: readonly JobDefinition[] = builtinJobs): SettingS
 /** The toggle keys of the catalogue jobs (settable from the environment even when absent from the file). */
 export function toggleKeys(jobs: readonly JobDefinition[] = builtinJobs): string[] {
   return [...new Set(jobs.flatMap((j) => j.toggle))];
+}
+
+/** loadSettings with every declared key and toggle settable from the environment (what the CLI uses). */
+export function loadAllSettings(opts: Omit<LoadSettingsOptions, 'specs' | 'keys'>): Settings {
+  return loadSettings({ ...opts, specs: allSpecs(), keys: toggleKeys() });
 }

@@ -4,8 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobDefinition } from '../job.js';
 import type { Settings } from '../settings-store.js';
-import { loadSettings } from '../settings.js';
-import { allJobs, allSpecs, toggleKeys } from '../all-jobs.js';
+import { allJobs, loadAllSettings } from '../all-jobs.js';
 import { stateDirOf } from '../state-paths.js';
 
 export interface GlobalOptions {
@@ -35,13 +34,7 @@ export function repoRoot(): string {
 
 export function loadContext(opts: GlobalOptions): CommandContext {
   const env = process.env as Record<string, string | undefined>;
-  const settings = loadSettings({
-    file: opts.settings,
-    env,
-    cwd: process.cwd(),
-    specs: allSpecs(),
-    keys: toggleKeys(),
-  });
+  const settings = loadAllSettings({ file: opts.settings, env, cwd: process.cwd() });
   const root = repoRoot();
   return {
     settings,
