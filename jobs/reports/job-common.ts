@@ -78,7 +78,8 @@ export async function deliver(ctx: JobContext, sources: TableSource[]): Promise<
   const formats = ctx.settings.value(formatsSetting);
   const outputs: string[] = [];
   const rows: number[] = [];
-  for (const source of sources) {
+  for (const [i, source] of sources.entries()) {
+    ctx.progress(i, sources.length, 'reports written');
     const t = typeof source === 'function' ? source() : source;
     rows.push(t.rows.length);
     if (ctx.dryRun) {
@@ -88,6 +89,7 @@ export async function deliver(ctx: JobContext, sources: TableSource[]): Promise<
     outputs.push(...(await writeReport(t, { dir, formats, signal: ctx.signal })));
     ctx.logger.info(`wrote ${t.fileBase} (${t.rows.length} rows)`);
   }
+  ctx.progress(sources.length, sources.length, 'reports written');
   if (ctx.dryRun || !uploadEnabled(ctx)) return { outputs, uploaded: 0, rows };
   const uploader = await moUploader(ctx);
   try {

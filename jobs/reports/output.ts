@@ -52,7 +52,7 @@ export async function writeReport(table: ReportTable, opts: OutputOptions): Prom
     const target = path.join(opts.dir, `${table.fileBase}.${format}`);
     await writeAtomically(target, mode, async (tmp) => {
       if (format === 'csv') writeCsv(table, tmp);
-      else await writeXlsx(table, tmp);
+      else await writeXlsx(table, tmp, opts.signal);
     });
     written.push(target);
   }

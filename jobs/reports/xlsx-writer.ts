@@ -61,7 +61,7 @@ export function sheetName(name: string): string {
   return name.replace(/[[\]:*?/\\]/g, ' ').slice(0, 31) || 'Sheet1';
 }
 
-export async function writeXlsx(table: ReportTable, filename: string): Promise<void> {
+export async function writeXlsx(table: ReportTable, filename: string, signal?: AbortSignal): Promise<void> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     filename,
     useStyles: true,
@@ -80,7 +80,10 @@ export async function writeXlsx(table: ReportTable, filename: string): Promise<v
     const row = sheet.addRow(table.rows[i]!.map(toValue));
     for (let j = 0; j < styles.length; j++) row.getCell(j + 1).style = styles[j]!;
     row.commit();
-    if (i % YIELD_EVERY === YIELD_EVERY - 1) await drain(sheet);
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) {
+      signal?.throwIfAborted();
+      await drain(sheet);
+    }
   }
   sheet.autoFilter = {
     from: { row: 1, column: 1 },

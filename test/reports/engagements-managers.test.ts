@@ -105,6 +105,7 @@ describe('reports_engagements_managers on the hand-made snapshot', () => {
     expect(header).to.deep.equal(HEADER_A);
     expect(rows).to.deep.equal(ROWS_A);
     expect(result.counters?.rows).to.equal(ROWS_A.length);
+    expect(ctx.progressCalls.at(-1)).to.deep.equal({ done: 1, total: 1, what: 'reports written' });
     expect(
       fs.existsSync(path.join(ctx.paths.state, 'reports', 'Engagementer og ledere med cpr-numre.csv')),
     ).to.equal(false);

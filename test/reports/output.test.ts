@@ -130,4 +130,21 @@ describe('report output', () => {
     expect((ws.getCell('C9000').value as Date).toISOString()).to.equal('2024-02-29T00:00:00.000Z');
     expect(ws.autoFilter).to.equal('A1:C12001');
   });
+
+  it('stops when the job is cancelled, leaving neither the file nor a temp file', async () => {
+    const big: ReportTable = {
+      ...sample(),
+      rows: Array.from({ length: 5000 }, (_, i) => [`P${i}`, i, null, null]),
+    };
+    const controller = new AbortController();
+    const pending = writeReport(big, { dir, formats: ['xlsx'], signal: controller.signal });
+    controller.abort(new Error('cancelled'));
+    try {
+      await pending;
+      expect.fail('should have thrown');
+    } catch (err) {
+      expect((err as Error).message).to.equal('cancelled');
+    }
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
+  });
 });
