@@ -28,9 +28,15 @@ export interface SnapshotMetadata {
   buildStarted: Date;
 }
 
+/** Rows per multi-row INSERT: fewer statement executions, the main cost of per-row inserts. */
+const BATCH_ROWS = 64;
+
 interface Inserter {
-  stmt: Statement;
+  one: Statement;
+  batch: Statement;
   columns: string[];
+  /** Flat values of rows not yet inserted (fewer than BATCH_ROWS between calls). */
+  pending: (string | number | null)[];
 }
 
 function sqlValue(v: Row[string]): string | number | null {
@@ -46,6 +52,8 @@ export class SnapshotWriter implements RowSink {
   private readonly darUpsert: Statement;
   private readonly counts = new Map<string, number>();
   private closed = false;
+  /** Time spent writing pages and finishing (ms): the SQLite part of the build. */
+  writeMs = 0;
 
   constructor(readonly target: string) {
     const dir = path.dirname(target);
@@ -66,15 +74,25 @@ export class SnapshotWriter implements RowSink {
     );
     for (const t of SNAPSHOT_TABLES) {
       const columns = columnNames(t.name).filter((c) => c !== 'id');
-      const sql = `INSERT INTO ${quoteIdent(t.name)} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
-      this.inserters.set(t.name, { stmt: this.db.prepare(sql), columns });
+      const head = `INSERT INTO ${quoteIdent(t.name)} (${columns.map(quoteIdent).join(', ')}) VALUES `;
+      const tuple = `(${columns.map(() => '?').join(', ')})`;
+      this.inserters.set(t.name, {
+        one: this.db.prepare(head + tuple),
+        batch: this.db.prepare(head + Array.from({ length: BATCH_ROWS }, () => tuple).join(', ')),
+        columns,
+        pending: [],
+      });
       this.counts.set(t.name, 0);
     }
   }
 
   add(table: TableName, row: Row): void {
     const ins = this.inserters.get(table)!;
-    ins.stmt.run(ins.columns.map((c) => sqlValue(row[c])));
+    for (const c of ins.columns) ins.pending.push(sqlValue(row[c]));
+    if (ins.pending.length === BATCH_ROWS * ins.columns.length) {
+      ins.batch.run(ins.pending);
+      ins.pending.length = 0;
+    }
     this.counts.set(table, this.counts.get(table)! + 1);
   }
 
@@ -84,7 +102,48 @@ export class SnapshotWriter implements RowSink {
 
   /** Runs `fn` (which calls add) in one transaction: one page. */
   page<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.timed(() =>
+      this.db.transaction(() => {
+        const result = fn();
+        this.flushPending();
+        return result;
+      })(),
+    );
+  }
+
+  /** A page written in several slices (PageQueue): begin, add…, commit (or rollback). */
+  begin(): void {
+    this.timed(() => this.db.exec('BEGIN'));
+  }
+
+  commit(): void {
+    this.timed(() => {
+      this.flushPending();
+      this.db.exec('COMMIT');
+    });
+  }
+
+  rollback(): void {
+    for (const ins of this.inserters.values()) ins.pending.length = 0;
+    if (!this.closed && this.db.inTransaction) this.db.exec('ROLLBACK');
+  }
+
+  /** Runs `fn`, counting its time as SQLite time. */
+  timed<T>(fn: () => T): T {
+    const t0 = performance.now();
+    try {
+      return fn();
+    } finally {
+      this.writeMs += performance.now() - t0;
+    }
+  }
+
+  private flushPending(): void {
+    for (const ins of this.inserters.values()) {
+      const n = ins.columns.length;
+      for (let i = 0; i < ins.pending.length; i += n) ins.one.run(ins.pending.slice(i, i + n));
+      ins.pending.length = 0;
+    }
   }
 
   /** Rows written so far, per table. */
@@ -100,6 +159,7 @@ export class SnapshotWriter implements RowSink {
 
   /** Completes the snapshot and renames it into place. Returns the final row counts. */
   finish(meta: SnapshotMetadata): Record<string, number> {
+    const t0 = performance.now();
     const dar = this.db
       .prepare(
         'INSERT INTO dar_adresser (uuid, betegnelse) SELECT uuid, betegnelse FROM dar_staging ORDER BY rowid',
@@ -139,6 +199,7 @@ export class SnapshotWriter implements RowSink {
     }
     fs.chmodSync(this.tempPath, 0o400);
     fs.renameSync(this.tempPath, this.target);
+    this.writeMs += performance.now() - t0;
     return counts;
   }
 

@@ -1,0 +1,197 @@
+/**
+ * Snapshot bench (DESIGN §10), fixture L: the actual-state snapshot build vs merely fetching the same pages
+ * (budget ≤ 1.2), peak RSS of the build (≤ 300 MB), SQLite rows/s (≥ 200,000), and Postgres export rows/s when
+ * a server is available (JR_TEST_PG_URL or the server binaries for scripts/pg-test-server.sh).
+ * The emulator runs in this process; fetches and builds run in child processes so their RSS is their own.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CHILD_FLAG = '--lora-cache-bench-child';
+const RATIO_BUDGET = 1.2;
+const RSS_BUDGET_MB = 300;
+const ROWS_PER_S_BUDGET = 200_000;
+
+interface ChildResult {
+  wallMs: number;
+  maxRssMb: number;
+  objects: number;
+  rows: number;
+  writeSeconds: number;
+}
+
+function loaderArgs(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (['--import', '--require', '--loader', '-r'].includes(a) && argv[i + 1]) out.push(a, argv[++i]!);
+    else if (/^--(import|require|loader)=/.test(a)) out.push(a);
+  }
+  return out;
+}
+
+/** In the child: `fetch` pages through every document the build sends, same phases and concurrency; `build` builds. */
+async function child(kind: 'fetch' | 'build', moUrl: string, stateDir: string): Promise<void> {
+  const { Settings } = await import('../orchestrator/settings-store.js');
+  const { createMoClient } = await import('../jobs/clients/mo.js');
+  const { CURRENT_QUERIES, ROOT_ORG_QUERY } = await import('../jobs/lora-cache/queries.js');
+  const { buildSnapshot } = await import('../jobs/lora-cache/build.js');
+  const settings = new Settings({ 'mora.base': moUrl }, 'bench');
+  const client = createMoClient({ settings, env: {} });
+  const started = process.hrtime.bigint();
+  let objects = 0;
+  let rows = 0;
+  let writeSeconds = 0;
+  if (kind === 'fetch') {
+    const drain = async (entity: keyof typeof CURRENT_QUERIES) => {
+      for await (const page of client.paged<unknown>(CURRENT_QUERIES[entity])) objects += page.length;
+    };
+    await Promise.all([client.query(ROOT_ORG_QUERY), drain('facets'), drain('classes'), drain('itsystems')]);
+    const phase2 = [
+      'org_units',
+      'persons',
+      'engagements',
+      'addresses',
+      'itusers',
+      'managers',
+      'associations',
+      'leaves',
+      'kles',
+      'related_units',
+    ] as const;
+    await Promise.all(phase2.map((e) => drain(e)));
+  } else {
+    const result = await buildSnapshot(
+      {
+        mode: 'actual',
+        client,
+        target: path.join(stateDir, 'cache', 'actual_state.db'),
+        today: new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Copenhagen' }).format(new Date()),
+        timeZone: 'Europe/Copenhagen',
+        exportCpr: true,
+        resolveDar: true,
+        primaryManagerResponsibility: null,
+        moUrl,
+        graphqlVersion: '29',
+      },
+      () => undefined,
+    );
+    objects = Object.values(result.objectsFetched).reduce((a, b) => a + b, 0);
+    rows = Object.values(result.rowCounts).reduce((a, b) => a + b, 0);
+    writeSeconds = result.writeSeconds;
+  }
+  const out: ChildResult = {
+    wallMs: Number(process.hrtime.bigint() - started) / 1e6,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    objects,
+    rows,
+    writeSeconds,
+  };
+  client.close();
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+function runChild(kind: 'fetch' | 'build', moUrl: string, stateDir: string): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(
+      process.execPath,
+      [...loaderArgs(), fileURLToPath(import.meta.url), CHILD_FLAG, kind, moUrl, stateDir],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let stdout = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.on('error', reject);
+    proc.on('close', (code) => {
+      const line = stdout.trim().split('\n').at(-1) ?? '';
+      if (code !== 0 || !line.startsWith('{'))
+        reject(new Error(`lora-cache bench ${kind} child exited ${code}: ${stdout.trim()}`));
+      else resolve(JSON.parse(line) as ChildResult);
+    });
+  });
+}
+
+async function postgresExport(snapshotFile: string): Promise<void> {
+  const { freshPgDatabase, stopCluster } = await import('../test/actual-state/pg-server.js');
+  const db = await freshPgDatabase().catch((err: Error) => {
+    console.log(`lora-cache/postgres export: not measured (${err.message.split('\n')[0]})`);
+    return null;
+  });
+  if (!db) {
+    console.log(
+      'lora-cache/postgres export: not measured (no server: set JR_TEST_PG_URL or apt-get install postgresql)',
+    );
+    return;
+  }
+  const Database = (await import('better-sqlite3')).default;
+  const { connectPostgres, exportToPostgres } = await import('../jobs/actual-state/postgres-target.js');
+  const snapshot = new Database(snapshotFile, { readonly: true });
+  const client = await connectPostgres(db);
+  try {
+    const t0 = performance.now();
+    const stamp = () => new Date().toISOString().replace('T', ' ').slice(0, 23);
+    const { rows } = await exportToPostgres(client, snapshot, {
+      queryTid: stamp(),
+      startLeveringTid: stamp(),
+      now: stamp,
+    });
+    const secs = (performance.now() - t0) / 1000;
+    const total = Object.values(rows).reduce((a, b) => a + b, 0);
+    console.log(`lora-cache/postgres export: ${total} rows in ${secs.toFixed(2)} s`);
+    console.log(`lora-cache/postgres export rows/s: ${Math.round(total / secs)}`);
+  } finally {
+    await client.end();
+    snapshot.close();
+    await db.drop();
+    stopCluster();
+  }
+}
+
+export default async function bench(): Promise<void> {
+  const { startMoEmulator } = await import('../test/emulators/mo/index.js');
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jr-lora-cache-bench-'));
+  const t0 = Date.now();
+  const mo = await startMoEmulator({ size: 'L' });
+  try {
+    console.log(`lora-cache/fixture: L generated and served in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    await runChild('fetch', mo.url, stateDir); // warm-up: the emulator's first answers include its own setup
+    const fetch = await runChild('fetch', mo.url, stateDir);
+    const build = await runChild('build', mo.url, stateDir);
+    const ratio = build.wallMs / fetch.wallMs;
+    console.log(`lora-cache/fetch only: ${fetch.objects} objects in ${(fetch.wallMs / 1000).toFixed(2)} s`);
+    console.log(
+      `lora-cache/snapshot build: ${build.objects} objects, ${build.rows} rows in ${(build.wallMs / 1000).toFixed(2)} s`,
+    );
+    console.log(`lora-cache/snapshot/fetch ratio: ${ratio.toFixed(2)} (budget ≤ ${RATIO_BUDGET})`);
+    console.log(
+      `lora-cache/snapshot peak RSS: ${build.maxRssMb.toFixed(0)} MB (fetch only: ${fetch.maxRssMb.toFixed(0)} MB)`,
+    );
+    console.log(
+      `lora-cache/snapshot RSS ratio: ${(build.maxRssMb / RSS_BUDGET_MB).toFixed(2)} (budget ≤ 1.0, ${RSS_BUDGET_MB} MB)`,
+    );
+    const rate = build.rows / build.writeSeconds;
+    console.log(
+      `lora-cache/sqlite rows/s: ${Math.round(rate)} (${build.writeSeconds.toFixed(2)} s in SQLite incl. mapping and indexes)`,
+    );
+    console.log(
+      `lora-cache/sqlite rate ratio: ${(rate / ROWS_PER_S_BUDGET).toFixed(2)} (budget ≥ 1.0, ${ROWS_PER_S_BUDGET} rows/s)`,
+    );
+    await mo.stop();
+    await postgresExport(path.join(stateDir, 'cache', 'actual_state.db'));
+  } finally {
+    await mo.stop().catch(() => undefined);
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === CHILD_FLAG) {
+  child(process.argv[3] as 'fetch' | 'build', process.argv[4]!, process.argv[5]!).catch((err: unknown) => {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exitCode = 1;
+  });
+}
