@@ -5,7 +5,7 @@
  * `running` has been seen since the trigger, or a start/end/last-success timestamp is not older than the trigger.
  */
 import type { JobContext, JobResult } from '../../orchestrator/job.js';
-import { formatMs, sleep } from '../clients/http.js';
+import { AbortedError, formatMs, sleep } from '../clients/http.js';
 import { ServiceError, callService, safeUrl } from './trigger.js';
 import { parseSdMetrics, type SdMetrics } from './sd-metrics.js';
 import * as s from './settings.js';
@@ -39,7 +39,10 @@ export async function run(ctx: JobContext): Promise<JobResult> {
     interval = Math.min(maxInterval, Math.round(interval * 1.5));
     const elapsed = Date.now() - triggeredAt;
     polls++;
-    const reading = await readMetrics(ctx, metricsUrl, requestTimeout).catch((err: ServiceError) => err);
+    const reading = await readMetrics(ctx, metricsUrl, requestTimeout).catch((err: Error) => {
+      if (err instanceof AbortedError) throw err;
+      return err;
+    });
     if (reading instanceof Error) {
       if (!(reading instanceof ServiceError && reading.timedOut)) readErrors++;
       ctx.logger.warn(

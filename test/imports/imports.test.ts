@@ -242,6 +242,20 @@ describe('import jobs', function () {
       expect(ms).to.be.below(2000);
     });
 
+    it('stops polling at once when the job is cancelled', async () => {
+      emulator.configure('sdChangedAt', { outcome: 'hang' });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort('timeout'), 150);
+      const { error, ms, ctx } = await runJob(
+        importsSdChangedAt,
+        { 'imports.sd_changed_at.timeout': '10s' },
+        { signal: controller.signal },
+      );
+      expect(error?.message).to.equal('aborted (timeout)');
+      expect(ms).to.be.below(1000);
+      expect(ctx.logLines.filter((l) => l.level === 'warn')).to.deep.equal([]);
+    });
+
     it('fails on HTTP 500 from the trigger without polling', async () => {
       emulator.configure('sdChangedAt', { outcome: 'http500' });
       const { error } = await runJob(importsSdChangedAt);
