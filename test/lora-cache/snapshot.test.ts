@@ -342,6 +342,32 @@ describe('lora-cache snapshot jobs against the MO emulator', function () {
     expect(fs.readdirSync(ctx.paths.cache).filter((f) => f.includes('.tmp-'))).to.deep.equal([]);
   });
 
+  it('cancelled mid-build (SIGTERM/timeout): the job fails, the previous snapshot stays, leftovers of killed builds go', async () => {
+    const ctx = context({ 'mora.page_size': 20 });
+    await runActual(ctx);
+    const file = path.join(ctx.paths.cache, 'actual_state.db');
+    const before = sha(file);
+    const leftover = `${file}.tmp-999999-deadbeef`;
+    fs.writeFileSync(leftover, 'half a snapshot from a killed build', { mode: 0o600 });
+    const abort = new AbortController();
+    const c2 = makeJobContext(
+      'exports_cache_loracache',
+      { 'mora.base': mo.url, 'mora.page_size': 20 },
+      { stateDir: ctx.paths.state, signal: abort.signal },
+    );
+    let calls = 0;
+    c2.progress = () => {
+      if (++calls === 5) abort.abort(new Error('cancelled'));
+    };
+    await runActual(c2).then(
+      () => expect.fail('should be cancelled'),
+      (err: Error) => expect(err.message).to.match(/cancel|abort/i),
+    );
+    expect(calls).to.be.at.least(5);
+    expect(sha(file)).to.equal(before);
+    expect(fs.readdirSync(ctx.paths.cache).filter((f) => f.includes('.tmp-'))).to.deep.equal([]);
+  });
+
   it('rebuilds over an existing read-only snapshot; the temp file is 0600 while written', async () => {
     const ctx = context();
     await runActual(ctx);
