@@ -17,6 +17,7 @@ import {
   type SettingSpec,
 } from '../../orchestrator/setting-spec.js';
 import type { Settings } from '../../orchestrator/settings-store.js';
+import { runnerTimezone } from '../lora-cache/settings.js';
 
 /** A JSON array, or (from an environment variable) a JSON array text or a comma-separated list. */
 function listSchema<T extends z.ZodTypeAny>(item: T) {
@@ -244,13 +245,6 @@ export const S = {
     description:
       'Autowash: give up waiting for the FK hierarchy after this long (no autowash deletes, job fails)',
   }),
-  timezone: setting({
-    key: 'runner.timezone',
-    schema: z.string().min(1),
-    type: 'string',
-    default: 'Europe/Copenhagen',
-    description: 'Time zone that decides "today" for MO queries',
-  }),
 } as const;
 
 export const os2syncSettings: SettingSpec[] = Object.values(S) as SettingSpec[];
@@ -335,6 +329,6 @@ export function readConfig(settings: Settings, paths: Pick<JobPaths, 'cache' | '
     },
     hierarchyPollMs: v(S.hierarchyPoll),
     hierarchyTimeoutMs: v(S.hierarchyTimeout),
-    timezone: v(S.timezone),
+    timezone: runnerTimezone(settings),
   };
 }
