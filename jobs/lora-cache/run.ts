@@ -71,7 +71,7 @@ export async function runSnapshotJob(ctx: JobContext, mode: SnapshotMode): Promi
       (result.warnings.length ? `; ${result.warnings.length} dirty-data warning(s)` : '');
     ctx.logger.info(`${message} → ${target}`);
     return {
-      counters: { objects, rows, ...prefixed(result.rowCounts) },
+      counters: { objects, rows, dirty_data_warnings: result.warnings.length },
       outputs: [target],
       warnings: result.warnings,
       message,
@@ -79,10 +79,6 @@ export async function runSnapshotJob(ctx: JobContext, mode: SnapshotMode): Promi
   } finally {
     client.close();
   }
-}
-
-function prefixed(counts: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(counts).map(([k, v]) => [`rows_${k}`, v]));
 }
 
 export const runActual = (ctx: JobContext) => runSnapshotJob(ctx, 'actual');
