@@ -105,7 +105,7 @@ export async function run(ctx: JobContext): Promise<JobResult> {
     mo_requests: moRequests,
     os2sync_requests: client?.sent ?? 0,
   };
-  const warnings = distinct([...built.warnings, ...built.errors]).slice(0, 20);
+  const warnings = warningKinds([...built.errors, ...built.warnings]);
   if (!sending) {
     const what = ctx.dryRun ? 'dry run' : 'stub mode (os2sync.api_url = stub)';
     const message = `${what}: would send ${outcome.planned.length} requests (${summary(outcome)}); nothing sent, hash cache untouched${cfg.autowash ? '; autowash not evaluated' : ''}`;
@@ -130,8 +130,16 @@ function summary(o: SyncOutcome): string {
   );
 }
 
-function distinct(xs: string[]): string[] {
-  return [...new Set(xs)];
+/** Per-object warnings grouped by kind (uuids elided) with counts, for the status line; the log has each one. */
+function warningKinds(lines: string[]): string[] {
+  const counts = new Map<string, { n: number; first: string }>();
+  for (const line of lines) {
+    const kind = line.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '…');
+    const seen = counts.get(kind);
+    if (seen) seen.n += 1;
+    else counts.set(kind, { n: 1, first: line });
+  }
+  return [...counts].slice(0, 5).map(([kind, { n, first }]) => (n > 1 ? `${n} × ${kind}` : first));
 }
 
 function reportBuild(built: BuiltPayloads, ctx: JobContext): void {
