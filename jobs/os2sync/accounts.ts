@@ -4,7 +4,7 @@
  */
 import type { AddressRec, EngagementRec, ItUserRec, PersonRec } from './model.js';
 import { UUID_RE } from './normalize.js';
-import type { Os2syncConfig } from './settings.js';
+import type { Os2syncConfig } from './config.js';
 
 export interface Account {
   /** FK user uuid: the group's uuid it-user, else the MO person uuid. */

@@ -7,7 +7,7 @@ import type { MoModel } from './model.js';
 import { normalizePayload, type Truncation } from './normalize.js';
 import type { OrgUnitPayload, UserPayload } from './payloads.js';
 import { computeScope, type UnitScope } from './scope.js';
-import type { Os2syncConfig } from './settings.js';
+import type { Os2syncConfig } from './config.js';
 import type { CompiledTemplate } from './templates.js';
 import { buildUnitPayload } from './unit-payload.js';
 import { buildUserPayload } from './user-payload.js';

@@ -1,7 +1,8 @@
 import type { JobDefinition } from '../../orchestrator/job.js';
 import { toggleOn } from '../../orchestrator/setting-spec.js';
 import { moClientSettings } from '../clients/mo-settings.js';
-import { hashCachePath, os2syncSettings } from './settings.js';
+import { hashCachePath } from './config.js';
+import { os2syncSettings } from './settings.js';
 
 export const exportsOs2sync: JobDefinition = {
   name: 'exports_os2sync',

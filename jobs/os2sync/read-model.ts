@@ -7,7 +7,7 @@ import { assembleModel } from './assemble.js';
 import type { MoModel } from './model.js';
 import { readEngagementsFromMo, readFromMo } from './read-mo.js';
 import { readFromSnapshot } from './read-snapshot.js';
-import type { Os2syncConfig } from './settings.js';
+import type { Os2syncConfig } from './config.js';
 
 export interface ReadResult {
   model: MoModel;

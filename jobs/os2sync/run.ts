@@ -10,7 +10,7 @@ import { fetchHierarchy, startHierarchyRead } from './autowash.js';
 import { buildPayloads, type BuiltPayloads } from './build.js';
 import { loadHashCache } from './hash-cache.js';
 import { readModel } from './read-model.js';
-import { readConfig } from './settings.js';
+import { readConfig } from './config.js';
 import { syncPayloads, type SyncOutcome } from './sync.js';
 import { compileTemplates, TemplateSyntaxError } from './templates.js';
 import { MoDataError } from './scope.js';

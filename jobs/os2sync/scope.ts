@@ -4,7 +4,7 @@
 import { JobSettingsError } from '../../orchestrator/job.js';
 import type { MoModel, UnitRec, ItUserRec } from './model.js';
 import { UUID_RE } from './normalize.js';
-import type { Os2syncConfig } from './settings.js';
+import type { Os2syncConfig } from './config.js';
 
 /** MO data that cannot be exported safely: abort before anything is sent or deleted. */
 export class MoDataError extends Error {}

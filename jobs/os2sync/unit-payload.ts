@@ -2,7 +2,7 @@
 import type { AddressRec, UnitRec } from './model.js';
 import type { OrgUnitPayload } from './payloads.js';
 import type { UnitScope } from './scope.js';
-import type { Os2syncConfig } from './settings.js';
+import type { Os2syncConfig } from './config.js';
 
 export interface UnitPayloadContext {
   cfg: Os2syncConfig;

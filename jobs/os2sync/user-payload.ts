@@ -3,7 +3,7 @@ import type { Account } from './accounts.js';
 import type { AddressRec, PersonRec, UnitRec } from './model.js';
 import type { PositionPayload, UserPayload } from './payloads.js';
 import type { UnitScope } from './scope.js';
-import type { Os2syncConfig } from './settings.js';
+import type { Os2syncConfig } from './config.js';
 import type { CompiledTemplate } from './templates.js';
 import { isVisible } from './unit-payload.js';
 import { joinName } from './model.js';

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { expect } from 'chai';
 import { exportsOs2sync } from '../../jobs/os2sync/definition.js';
-import { readConfig } from '../../jobs/os2sync/settings.js';
+import { readConfig } from '../../jobs/os2sync/config.js';
 import { applyEnvOverrides } from '../../orchestrator/settings.js';
 import { Settings } from '../../orchestrator/settings-store.js';
 import { engagementFromTimeline } from '../../jobs/os2sync/engagement-timeline.js';

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { buildPayloads } from '../../jobs/os2sync/build.js';
 import { JobSettingsError } from '../../orchestrator/job.js';
-import type { Os2syncConfig } from '../../jobs/os2sync/settings.js';
+import type { Os2syncConfig } from '../../jobs/os2sync/config.js';
 import type { MoModel } from '../../jobs/os2sync/model.js';
 import {
   address,

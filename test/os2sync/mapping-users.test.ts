@@ -1,7 +1,7 @@
 /** Spec §2.5–§2.7 on hand-made models: FK accounts per person and the User payload. */
 import { expect } from 'chai';
 import { buildPayloads } from '../../jobs/os2sync/build.js';
-import type { Os2syncConfig } from '../../jobs/os2sync/settings.js';
+import type { Os2syncConfig } from '../../jobs/os2sync/config.js';
 import type { PersonRec } from '../../jobs/os2sync/model.js';
 import { compileTemplates } from '../../jobs/os2sync/templates.js';
 import { address, config, engagement, itUser, model, person, TOP, u, unit } from './helpers/model.js';

@@ -8,7 +8,7 @@ import type {
   UnitRec,
 } from '../../../jobs/os2sync/model.js';
 import { canonicalizeModel, emptyUnit } from '../../../jobs/os2sync/model.js';
-import type { Os2syncConfig } from '../../../jobs/os2sync/settings.js';
+import type { Os2syncConfig } from '../../../jobs/os2sync/config.js';
 
 /** A readable uuid: `u(7)` = `00000000-0000-4000-8000-000000000007`. */
 export function u(n: number, prefix = '0'): string {
