@@ -86,6 +86,7 @@ export async function run(ctx: JobContext): Promise<JobResult> {
       verbose: ctx.verbose || stub,
       signal: ctx.signal,
       progress: ctx.progress,
+      checkpoint: sending ? () => cache.save() : undefined,
       hierarchy:
         hierarchyId && client
           ? async () =>

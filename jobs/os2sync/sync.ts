@@ -44,6 +44,9 @@ export interface SyncOptions {
   hierarchy?: () => Promise<FkHierarchy>;
   signal?: AbortSignal;
   progress?: (done: number, total: number, what: string) => void;
+  /** Called after every `checkpointEvery` successful sends (persists the cache, so a killed run loses little). */
+  checkpoint?: () => void;
+  checkpointEvery?: number;
 }
 
 export interface SyncOutcome {
@@ -67,6 +70,14 @@ export async function syncPayloads(built: BuiltPayloads, opts: SyncOptions): Pro
   counters.users_found = built.users.length + built.failures.filter((f) => f.kind === 'user').length;
   const out: SyncOutcome = { counters, failures: [], stopped: null, autowashError: null, planned: [] };
   const deletedThisRun = new Set<string>();
+  let sinceCheckpoint = 0;
+  const recorded = (): void => {
+    sinceCheckpoint += 1;
+    if (opts.checkpoint && sinceCheckpoint >= (opts.checkpointEvery ?? 1000)) {
+      sinceCheckpoint = 0;
+      opts.checkpoint();
+    }
+  };
   const bump = (kind: Kind, what: 'upserted' | 'deleted' | 'unchanged' | 'failed'): void => {
     counters[`${counterPrefix(kind)}_${what}`] += 1;
   };
@@ -122,6 +133,7 @@ export async function syncPayloads(built: BuiltPayloads, opts: SyncOptions): Pro
       body = mergeWithFk(payload, fk);
       if (sameAsFk(body, fk)) {
         cache.record(key, payload, 'upsert', payload.ParentOrgUnitUuid);
+        recorded();
         return bump('orgUnit', 'unchanged');
       }
     } else if (current.status !== 404) {
@@ -131,6 +143,7 @@ export async function syncPayloads(built: BuiltPayloads, opts: SyncOptions): Pro
     if (!res) return;
     if (res.status >= 200 && res.status < 300) {
       cache.record(key, payload, 'upsert', payload.ParentOrgUnitUuid);
+      recorded();
       bump('orgUnit', 'upserted');
     } else reject('orgUnit', payload.Uuid, 'POST', res);
   }
@@ -146,6 +159,7 @@ export async function syncPayloads(built: BuiltPayloads, opts: SyncOptions): Pro
     if (!res) return;
     if (res.status >= 200 && res.status < 300) {
       cache.record(key, payload, 'upsert');
+      recorded();
       bump('user', 'upserted');
     } else reject('user', uuid, 'POST', res);
   }
@@ -168,6 +182,7 @@ export async function syncPayloads(built: BuiltPayloads, opts: SyncOptions): Pro
     if ((res.status >= 200 && res.status < 300) || res.status === 404) {
       if (res.status === 404) logger.warn(`${kind} ${uuid} was already gone from OS2sync (404)`);
       cache.record(key, {}, 'delete' as Operation);
+      recorded();
       bump(kind, 'deleted');
     } else reject(kind, uuid, 'DELETE', res);
   }
