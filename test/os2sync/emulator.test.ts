@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { expect } from 'chai';
 import { startOs2syncEmulator, type Os2syncEmulator } from '../emulators/os2sync/index.js';
 
@@ -150,5 +152,33 @@ describe('os2sync emulator', () => {
     const res = await call(emu, 'POST', '/orgUnit/cleanup', [USER]);
     expect(res.body).to.deep.equal([USER]);
     expect((await call(emu, 'GET', '/orgUnit/all')).body).to.deep.equal([]);
+  });
+
+  it('runs from its CLI until SIGTERM', async function () {
+    this.timeout(20_000);
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.resolve('test/emulators/os2sync/cli.ts'), '--cvr', '12345678'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = out.match(/os2sync\.api_url: (\S+)/);
+        if (m) resolve(m[1]!);
+      });
+      child.on('exit', () => reject(new Error(`exited early: ${out}`)));
+    });
+    const res = await fetch(`${url}/orgUnit`, {
+      method: 'POST',
+      body: JSON.stringify({ Uuid: UNIT, Name: 'A' }),
+    });
+    expect(res.status).to.equal(200);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).to.equal(0);
   });
 });
