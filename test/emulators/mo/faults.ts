@@ -10,6 +10,8 @@ export interface MoFaults {
   http500Requests?: number[];
   garbageRequests?: number[];
   stallRequests?: number[];
+  /** Root pages hold between 1 and `limit` objects, as MO may return (clients must not stop on a short page). */
+  shortPages?: boolean;
   /** Any HTTP status on chosen request numbers, e.g. `{ 3: 401, 4: 429, 5: 503 }` (body: a short JSON detail). */
   httpStatusRequests?: Record<number, number>;
   /**

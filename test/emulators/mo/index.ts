@@ -76,6 +76,7 @@ export async function startMoEmulator(opts: MoEmulatorOptions = {}): Promise<MoE
     stallRequests,
     httpStatusRequests,
     fieldErrors,
+    shortPages,
   } = opts;
   const options = {
     fixture,
@@ -91,6 +92,7 @@ export async function startMoEmulator(opts: MoEmulatorOptions = {}): Promise<MoE
       stallRequests,
       httpStatusRequests,
       fieldErrors,
+      shortPages,
     } as MoFaults,
     versions: opts.versions ?? [29],
     maxUploadBytes: opts.maxUploadBytes ?? 50 * 1024 * 1024,

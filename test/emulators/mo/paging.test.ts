@@ -33,6 +33,31 @@ describe('MO emulator: paging, date windows and validities', function () {
     });
   }
 
+  it('shortPages: pages of 1..limit objects still deliver every object once, ending on an empty page', async () => {
+    mo.setFaults({ shortPages: true });
+    try {
+      const q =
+        'query P($c: Cursor) { persons(limit: 50, cursor: $c) { objects { uuid } page_info { next_cursor } } }';
+      const sizes: number[] = [];
+      const seen = new Set<string>();
+      let cursor: string | null = null;
+      do {
+        const reply = await gql(mo.graphqlUrl, q, { c: cursor });
+        const pageObjs = reply.body.data.persons.objects as Array<{ uuid: string }>;
+        pageObjs.forEach((o) => seen.add(o.uuid));
+        sizes.push(pageObjs.length);
+        cursor = reply.body.data.persons.page_info.next_cursor;
+      } while (cursor !== null);
+      expect(seen.size).to.equal(counts.actual.persons.objects);
+      expect(sizes.at(-1)).to.equal(0);
+      expect(sizes.slice(0, -1).some((n) => n < 50)).to.equal(true);
+      expect(Math.max(...sizes)).to.be.at.most(50);
+      expect(sizes.slice(0, -1).every((n) => n >= 1)).to.equal(true);
+    } finally {
+      mo.setFaults({});
+    }
+  });
+
   it('an empty first page still returns a cursor; the page after it returns null', async () => {
     const filter = { uuids: ['00000000-0000-4000-8000-000000000000'] };
     const q =

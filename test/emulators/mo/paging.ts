@@ -23,12 +23,22 @@ export function decodeCursor(cursor: string): number {
   throw new Error('Invalid cursor');
 }
 
-export function page<T>(items: T[], args: PageArgs): { items: T[]; next_cursor: string | null } {
+/**
+ * One page. With `short`, pages hold between 1 and `limit` objects (MO documents that a caller "may receive a
+ * shorter list … compared to the expected per the limit argument"); clients must page on until the cursor is null.
+ */
+export function page<T>(
+  items: T[],
+  args: PageArgs,
+  short = false,
+): { items: T[]; next_cursor: string | null } {
   const offset = args.cursor ? decodeCursor(args.cursor) : 0;
   if (args.limit === null || args.limit === undefined)
     return { items: items.slice(offset), next_cursor: null };
   if (args.limit < 0) throw new Error('limit must be a non-negative integer');
-  const slice = items.slice(offset, offset + args.limit);
+  const size =
+    short && args.limit > 1 ? 1 + ((Math.imul(offset + 1, 0x9e3779b1) >>> 0) % args.limit) : args.limit;
+  const slice = items.slice(offset, offset + size);
   const next_cursor = slice.length === 0 && args.cursor ? null : encodeCursor(offset + slice.length);
   return { items: slice, next_cursor };
 }

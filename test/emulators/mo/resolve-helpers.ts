@@ -16,6 +16,8 @@ export interface RequestContext extends FilterScope {
   /** Root-field result lists cached across requests (key: root field + filter), so each page is O(limit). */
   rootCache: Map<string, AnyObject[]>;
   uploads: Map<string, Buffer>;
+  /** Root pages hold 1..limit objects (fault `shortPages`). */
+  shortPages: boolean;
   /** Called at the start of every root field; throws an injected error when the faults say so. */
   onRootField(field: string): void;
 }
@@ -74,8 +76,14 @@ export function nestedList(ctx: RequestContext, kind: EntityName, pool: AnyObjec
   return args.limit === undefined && !args.cursor ? all : page(all, args).items;
 }
 
-export function pagedResponses(kind: EntityName, objs: AnyObject[], win: Window, args: PageArgs): unknown {
-  const p = page(objs, args);
+export function pagedResponses(
+  kind: EntityName,
+  objs: AnyObject[],
+  win: Window,
+  args: PageArgs,
+  short = false,
+): unknown {
+  const p = page(objs, args, short);
   return { objects: p.items.map((obj) => ({ kind, obj, win })), page_info: { next_cursor: p.next_cursor } };
 }
 

@@ -409,7 +409,7 @@ function rootField(kind: EntityName, fieldName: string): Resolver {
       ctx.rootCache.set(key, objs);
     }
     const win = filterWindow(filter, ctx.now);
-    return pagedResponses(kind, objs, win, args);
+    return pagedResponses(kind, objs, win, args, ctx.shortPages);
   };
 }
 

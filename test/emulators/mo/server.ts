@@ -253,6 +253,7 @@ export class MoServer {
       memo: new Map(),
       rootCache: this.rootCache,
       uploads: this.uploads,
+      shortPages: this.options.faults.shortPages === true,
       onRootField: (field) => {
         const call = (this.fieldCalls.get(field) ?? 0) + 1;
         this.fieldCalls.set(field, call);
