@@ -89,8 +89,23 @@ export class HashCache {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
-/** Loads the cache; a missing file is an empty cache (full send). Anything unreadable → settings error. */
-export function loadHashCache(file: string): HashCache {
+/** DIPEX's Python cache: `{"/user/<uuid>": "<sha224 hex>", …}`. Not reusable (decision 8): treated as empty. */
+function isLegacyCache(data: unknown): boolean {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return false;
+  const entries = Object.entries(data as Record<string, unknown>);
+  return (
+    entries.length > 0 &&
+    entries.every(
+      ([k, v]) => /^\/(orgUnit|user)\//.test(k) && typeof v === 'string' && /^[0-9a-f]{56}$/.test(v),
+    )
+  );
+}
+
+/**
+ * Loads the cache; a missing file is an empty cache (full send), and so is DIPEX's old cache file (`onLegacy`
+ * is told). Anything else unreadable → settings error naming os2sync.hash_cache.
+ */
+export function loadHashCache(file: string, onLegacy?: (message: string) => void): HashCache {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -103,6 +118,12 @@ export function loadHashCache(file: string): HashCache {
     data = JSON.parse(text);
   } catch {
     throw cacheError(file, 'is not valid JSON');
+  }
+  if (isLegacyCache(data)) {
+    onLegacy?.(
+      `${file} is DIPEX's old hash cache; it is not reused: everything is sent once and the file is rewritten`,
+    );
+    return new HashCache(file, new Map());
   }
   const obj = data as { version?: unknown; entries?: unknown };
   if (

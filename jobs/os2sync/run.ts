@@ -30,7 +30,7 @@ export async function run(ctx: JobContext): Promise<JobResult> {
     throw err;
   }
   // 2. hash cache
-  const cache = loadHashCache(cfg.hashCachePath);
+  const cache = loadHashCache(cfg.hashCachePath, (m) => log.warn(m));
   const stub = cfg.apiUrl === 'stub';
   const sending = !ctx.dryRun && !stub;
   const client: Os2syncClient | undefined = sending

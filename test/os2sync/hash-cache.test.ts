@@ -78,4 +78,15 @@ describe('os2sync hash cache', () => {
     }
     expect(HashCache.key('user', 'x')).to.equal('/user/x');
   });
+
+  it("DIPEX's old cache file is not reused: an empty cache and a warning (full resend)", () => {
+    const file = path.join(makeTempDir(), 'os2sync_hash_cache');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ '/user/x': '588e0c0d870674b1794c7375b7c8a4b65764a0976541a07638f73d8e' }, null, 4),
+    );
+    const warnings: string[] = [];
+    expect(loadHashCache(file, (m) => warnings.push(m)).size).to.equal(0);
+    expect(warnings[0]).to.contain('old hash cache');
+  });
 });
