@@ -23,7 +23,7 @@ export const uploadToMoSetting = setting<boolean>({
   schema: boolSchema,
   type: 'boolean',
   description:
-    "Upload every report file to MO's file store (`upload_file(file_store: EXPORTS, force: true)`). Default: on when `mora.base` is set.",
+    "Upload every report file to MO's file store (`upload_file(file_store: EXPORTS, force: true)`). Default: on when `mora.base` or a Keycloak client id (`crontab.CLIENT_ID`) is configured.",
 });
 
 export const includeCprSetting = setting<boolean>({
