@@ -11,6 +11,7 @@ import type { MapContext } from './map-context.js';
 import { mapKle, mapManager, mapOrgUnit, mapRelatedUnit, writeClassTables } from './map-org.js';
 import { mapAddress, mapAssociation, mapEngagement, mapItUser, mapLeave, mapPerson } from './map-person.js';
 import type { SnapshotMode } from './paths.js';
+import type { TableName } from './schema.js';
 import { CURRENT_QUERIES, ROOT_ORG_QUERY, VALIDITIES_QUERIES, type Entity } from './queries.js';
 import { PageQueue } from './page-queue.js';
 import { SnapshotWriter } from './writer.js';
@@ -43,6 +44,20 @@ export interface BuildResult {
 }
 
 type Mapper = (ctx: MapContext, uuid: string, records: never[]) => unknown;
+
+/** Tables each entity fills; their indexes are built as soon as the entity is complete. */
+const TABLES_OF: Record<string, TableName[]> = {
+  org_units: ['enheder'],
+  persons: ['brugere'],
+  engagements: ['engagementer'],
+  addresses: ['adresser'],
+  itusers: ['it_forbindelser', 'it_forbindelse_engagementer'],
+  managers: ['ledere', 'leder_ansvar'],
+  associations: ['tilknytninger'],
+  leaves: ['orlover'],
+  kles: ['kle'],
+  related_units: ['enhedssammenkobling'],
+};
 
 const PHASE2: [Entity, Mapper][] = [
   ['org_units', mapOrgUnit as Mapper],
@@ -160,15 +175,12 @@ export async function buildSnapshot(opts: BuildOptions, abort: () => void): Prom
     const vars = windowVariables(opts.mode, opts.today);
     const docs = opts.mode === 'actual' ? CURRENT_QUERIES : VALIDITIES_QUERIES;
     await allOrFirstError(
-      PHASE2.map(
-        ([entity, mapper]) =>
-          () =>
-            each(entity, docs[entity as keyof typeof VALIDITIES_QUERIES], vars, (objs) =>
-              writer.page(() => {
-                for (const o of objs) mapper(ctx, o.uuid, records(o));
-              }),
-            ),
-      ),
+      PHASE2.map(([entity, mapper]) => async () => {
+        await each(entity, docs[entity as keyof typeof VALIDITIES_QUERIES], vars, (objs) =>
+          queue.write(objs, (o) => mapper(ctx, o.uuid, records(o))),
+        );
+        await queue.steps(TABLES_OF[entity].flatMap((t) => writer.indexSteps(t)));
+      }),
       abort,
     );
     opts.signal?.throwIfAborted();

@@ -22,6 +22,18 @@ export class PageQueue {
     return task;
   }
 
+  /** Queues separate steps (e.g. one CREATE INDEX each), giving the event loop a turn between them. */
+  steps(steps: readonly (() => void)[]): Promise<void> {
+    const task = this.tail.then(async () => {
+      for (const step of steps) {
+        this.writer.timed(step);
+        await yieldToEventLoop();
+      }
+    });
+    this.tail = task.catch(() => undefined);
+    return task;
+  }
+
   /** Resolves when everything queued so far has been written (or failed). */
   drain(): Promise<void> {
     return this.tail;

@@ -10,6 +10,7 @@ import DatabaseCtor, { type Database, type Statement } from 'better-sqlite3';
 import type { Row, RowSink } from './map-context.js';
 import {
   columnNames,
+  createIndexes,
   createSnapshotIndexes,
   createSnapshotSchema,
   quoteIdent,
@@ -144,6 +145,14 @@ export class SnapshotWriter implements RowSink {
       for (let i = 0; i < ins.pending.length; i += n) ins.one.run(ins.pending.slice(i, i + n));
       ins.pending.length = 0;
     }
+  }
+
+  /** One step per index of `table` (created early, while other entities are still being fetched). */
+  indexSteps(table: TableName): (() => void)[] {
+    const t = SNAPSHOT_TABLES.find((x) => x.name === table)!;
+    return createIndexes(t).map(
+      (sql) => () => this.db.exec(sql.replace('CREATE INDEX', 'CREATE INDEX IF NOT EXISTS')),
+    );
   }
 
   /** Rows written so far, per table. */
