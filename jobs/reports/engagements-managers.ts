@@ -71,9 +71,12 @@ function scopeTops(data: SnapshotData, topUnitUuid: string | undefined): Unit[] 
   return [top];
 }
 
-const nameOf = (data: SnapshotData, m: Manager | null): string =>
+/** What the table builders still need once the lines are built (the rest of the snapshot data can go). */
+type Lookup = Pick<SnapshotData, 'persons' | 'address'>;
+
+const nameOf = (data: Lookup, m: Manager | null): string =>
   m?.personUuid ? (data.persons.get(m.personUuid)?.name ?? '') : '';
-const emailOf = (data: SnapshotData, personUuid: string | null | undefined): string =>
+const emailOf = (data: Lookup, personUuid: string | null | undefined): string =>
   personUuid ? (data.address.personFirstEmail.get(personUuid) ?? '') : '';
 
 function serviceNumber(userKey: string, prefix: number): string {
@@ -107,7 +110,7 @@ function sortRows(rows: Cell[][], keyColumns: number[]): Cell[][] {
 }
 
 function engagementsAndManagers(
-  data: SnapshotData,
+  data: Lookup,
   lines: Line[],
   depth: number,
   cfg: EngagementsManagersConfig,
@@ -153,12 +156,7 @@ function engagementsAndManagers(
   return { fileBase: REPORT_FILE, sheet: SHEET, columns, rows: sortRows(rows, keys), containsCpr: false };
 }
 
-function withCpr(
-  data: SnapshotData,
-  lines: Line[],
-  depth: number,
-  cfg: EngagementsManagersConfig,
-): ReportTable {
+function withCpr(data: Lookup, lines: Line[], depth: number, cfg: EngagementsManagersConfig): ReportTable {
   const columns = [
     ...pathColumns(depth),
     text('Enhedsnavn'),
@@ -211,7 +209,7 @@ function withCpr(
 
 /** The rows both reports are made from, computed once. */
 export interface EngagementsManagersLines {
-  data: SnapshotData;
+  data: Lookup;
   lines: Line[];
   depth: number;
   cfg: EngagementsManagersConfig;
@@ -220,7 +218,8 @@ export interface EngagementsManagersLines {
 export function buildLines(data: SnapshotData, cfg: EngagementsManagersConfig): EngagementsManagersLines {
   const scoped = traverse(data, scopeTops(data, cfg.topUnitUuid));
   const depth = Math.max(1, maxDepth(scoped));
-  return { data, lines: scoped.flatMap((s) => unitLines(data, s, cfg)), depth, cfg };
+  const lines = scoped.flatMap((s) => unitLines(data, s, cfg));
+  return { data: { persons: data.persons, address: data.address }, lines, depth, cfg };
 }
 
 /** "Engagementer og ledere". */
