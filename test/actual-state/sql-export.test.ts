@@ -8,7 +8,7 @@ import { runActualStateExport, runHistoricSqlExport } from '../../jobs/actual-st
 import { exportsActualStateExport, exportsHistoricSqlExport } from '../../jobs/actual-state/definition.js';
 import { resolveTarget } from '../../jobs/actual-state/settings.js';
 import { quoteIdent, SNAPSHOT_TABLES } from '../../jobs/lora-cache/schema.js';
-import { requirePg, type PgTestDatabase } from './pg-server.js';
+import { pgPlan, requirePg, type PgTestDatabase } from './pg-server.js';
 import { sqliteRows, writeSampleSnapshot } from './sample-snapshot.js';
 
 function ctxWith(settings: Record<string, unknown>): TestJobContext {
@@ -168,6 +168,13 @@ describe('actual-state SQL export', () => {
         .to.include('exporters.actual_state.host')
         .and.not.include('exporters.actual_state.type');
     });
+  });
+
+  it('Postgres tests: JR_TEST_PG_URL, else a private cluster, else skipped locally and failed in CI', () => {
+    expect(pgPlan({ JR_TEST_PG_URL: 'postgresql://x@127.0.0.1/db' }, false)).to.equal('url');
+    expect(pgPlan({}, true)).to.equal('start');
+    expect(pgPlan({}, false)).to.equal('skip');
+    expect(pgPlan({ CI: 'true' }, false)).to.equal('fail');
   });
 
   describe('Postgres target', function () {
