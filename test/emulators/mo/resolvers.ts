@@ -25,18 +25,34 @@ const field =
   (name: string): Resolver =>
   (s: View) =>
     s.v[name] ?? null;
+/** Keep only referenced objects that match the field's own `filter` argument (e.g. `responsibilities(filter:)`). */
+function byFieldFilter(ctx: RequestContext, kind: EntityName, views: View[], args: Args): View[] {
+  if (!args.filter) return views;
+  const date = views[0] ? asOf(views[0].v, ctx.now) : ctx.now;
+  const ok = new Set(
+    matchingObjects(
+      ctx,
+      kind,
+      { from_date: date, ...args.filter },
+      views.map((v) => v.obj),
+    ),
+  );
+  return views.filter((v) => ok.has(v.obj));
+}
 const cls =
   (name: string): Resolver =>
-  (s: View, _a, ctx) =>
-    ref(ctx, s, 'classes', s.v[name]);
+  (s: View, args, ctx) => {
+    const view = ref(ctx, s, 'classes', s.v[name]);
+    return view ? (byFieldFilter(ctx, 'classes', [view], args)[0] ?? null) : null;
+  };
 const clsResponse =
   (name: string): Resolver =>
   (s: View, _a, ctx) =>
     s.v[name] ? response(ctx, 'classes', s.v[name]) : null;
 const list =
   (kind: EntityName, name: string): Resolver =>
-  (s: View, _a, ctx) =>
-    refList(ctx, s, kind, s.v[name]);
+  (s: View, args, ctx) =>
+    byFieldFilter(ctx, kind, refList(ctx, s, kind, s.v[name]), args);
 const resp =
   (kind: EntityName, name: string): Resolver =>
   (s: View, _a, ctx) =>
