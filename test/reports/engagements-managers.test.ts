@@ -224,4 +224,17 @@ describe('reports_engagements_managers on the hand-made snapshot', () => {
     expect(ctx.logLines.length).to.be.greaterThan(0);
     expect(P.karen).to.be.a('string');
   });
+
+  it('warns (and still writes) when asked for CPR numbers from a snapshot built without them', async () => {
+    ctx = context({ 'reports.include_cpr': true });
+    writeHandMadeSnapshot(path.join(ctx.paths.cache, 'actual_state.db'), {
+      buildStarted: new Date(RUN_STARTED.getTime() + 1000),
+      exportCpr: false,
+    });
+    const result = await run(ctx);
+    expect(result.warnings).to.have.length(1);
+    expect(result.warnings![0]).to.match(/exporters\.actual_state\.export_cpr/);
+    expect(ctx.logLines.some((l) => l.level === 'warn')).to.equal(true);
+    expect(result.outputs).to.have.length(4);
+  });
 });
