@@ -78,6 +78,26 @@ export async function connectPostgres(conn: PostgresConnection, signal?: AbortSi
   return client;
 }
 
+/** A PostgreSQL array literal of one column's batch (faster than pg's generic per-element serialisation). */
+export function pgArrayLiteral(values: readonly unknown[], type: ColumnDef['type']): string {
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) parts[i] = 'NULL';
+    else if (type === 'boolean') parts[i] = v === 1 || v === true ? 't' : 'f';
+    else if (type === 'id' || type === 'integer') parts[i] = String(v);
+    else {
+      const str = String(v);
+      parts[i] = /["\\]/.test(str) ? `"${str.replace(/["\\]/g, '\\$&')}"` : `"${str}"`;
+    }
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/**
+ * Copies one table in batches. The next batch is read and serialised while the server inserts the previous one
+ * (at most one batch in flight, so memory stays bounded).
+ */
 async function copyTable(
   client: pg.Client,
   snapshot: Database,
@@ -96,26 +116,28 @@ async function copyTable(
   let arrays: unknown[][] = cols.map(() => []);
   let inBatch = 0;
   let total = 0;
-  const flush = async () => {
+  let inFlight: Promise<unknown> | undefined;
+  const send = async () => {
     if (inBatch === 0) return;
-    await client.query({ text: insert, values: arrays });
-    total += inBatch;
-    opts.onRows?.(t.name, total);
+    const values = arrays.map((a, i) => pgArrayLiteral(a, cols[i].type));
+    const n = inBatch;
     arrays = cols.map(() => []);
     inBatch = 0;
+    if (inFlight) await inFlight;
+    opts.signal?.throwIfAborted();
+    inFlight = client.query({ text: insert, values }).then(() => {
+      total += n;
+      opts.onRows?.(t.name, total);
+    });
+    // a failure is seen by the next await; keep it from being reported as unhandled meanwhile
+    inFlight.catch(() => undefined);
   };
-  const isBool = cols.map((c) => c.type === 'boolean');
   for (const row of select.iterate() as IterableIterator<unknown[]>) {
-    for (let i = 0; i < row.length; i++) {
-      const v = row[i];
-      arrays[i].push(isBool[i] && v !== null ? v === 1 : v);
-    }
-    if (++inBatch >= batchRows) {
-      opts.signal?.throwIfAborted();
-      await flush();
-    }
+    for (let i = 0; i < row.length; i++) arrays[i].push(row[i]);
+    if (++inBatch >= batchRows) await send();
   }
-  await flush();
+  await send();
+  if (inFlight) await inFlight;
   return total;
 }
 
