@@ -5,6 +5,7 @@
  * The swap is one transaction (PostgreSQL has transactional DDL): a reader sees the whole old or the whole new
  * table; one holding a transaction on a table delays the swap until it ends.
  */
+import { throwIfAborted } from '../lora-cache/abort.js';
 import pg from 'pg';
 import type { Database } from 'better-sqlite3';
 import {
@@ -124,7 +125,7 @@ async function copyTable(
     arrays = cols.map(() => []);
     inBatch = 0;
     if (inFlight) await inFlight;
-    opts.signal?.throwIfAborted();
+    throwIfAborted(opts.signal);
     inFlight = client.query({ text: insert, values }).then(() => {
       total += n;
       opts.onRows?.(t.name, total);
@@ -154,7 +155,7 @@ export async function exportToPostgres(
     [times.queryTid, times.startLeveringTid],
   );
   for (const t of SNAPSHOT_TABLES) {
-    opts.signal?.throwIfAborted();
+    throwIfAborted(opts.signal);
     const work = `w${t.name}`;
     await client.query(`DROP TABLE IF EXISTS ${q(work)}`);
     await client.query(pgCreateTable(t, work));
@@ -162,7 +163,7 @@ export async function exportToPostgres(
     for (const c of t.columns.filter((c) => !c.primaryKey && INDEXED_COLUMNS.includes(c.name)))
       await client.query(`CREATE INDEX ${q(`ix_${work}_${c.name}`)} ON ${q(work)} (${q(c.name)})`);
   }
-  opts.signal?.throwIfAborted();
+  throwIfAborted(opts.signal);
   await client.query('BEGIN');
   try {
     for (const t of SNAPSHOT_TABLES) {

@@ -3,6 +3,7 @@
  * rename `<table>` → `<table>_old`, `w<table>` → `<table>` and drop the old one. The target runs in WAL mode, so
  * a reader in the middle of a read transaction keeps seeing the whole old data set and never blocks the swap.
  */
+import { throwIfAborted } from '../lora-cache/abort.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import DatabaseCtor, { type Database } from 'better-sqlite3';
@@ -54,7 +55,7 @@ export function exportToSqlite(
       .prepare('INSERT INTO kvittering (query_tid, start_levering_tid) VALUES (?, ?)')
       .run(times.queryTid, times.startLeveringTid);
     for (const t of SNAPSHOT_TABLES) {
-      signal?.throwIfAborted();
+      throwIfAborted(signal);
       const work = `w${t.name}`;
       db.transaction(() => {
         dropTableOrView(db, work);
@@ -67,7 +68,7 @@ export function exportToSqlite(
       })();
     }
     db.exec('DETACH DATABASE snap');
-    signal?.throwIfAborted();
+    throwIfAborted(signal);
     db.transaction(() => {
       for (const t of SNAPSHOT_TABLES) {
         const old = `${t.name}_old`;

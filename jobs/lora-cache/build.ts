@@ -2,6 +2,7 @@
  * Builds one snapshot from MO: facets, classes and IT systems first (small, kept in memory for titles), then every
  * other entity concurrently, each page mapped and written in one transaction as it arrives.
  */
+import { throwIfAborted } from './abort.js';
 import type { MoClient } from '../clients/mo.js';
 import type { GqlDocument } from '../clients/gql.js';
 import { ClassCatalogue, type MoClass } from './class-catalogue.js';
@@ -134,7 +135,7 @@ export async function buildSnapshot(opts: BuildOptions, abort: () => void): Prom
   ) {
     fetched[entity] = 0;
     for await (const page of opts.client.paged<PagedObject>(doc, vars, pageOpts)) {
-      opts.signal?.throwIfAborted();
+      throwIfAborted(opts.signal);
       onPage(page);
       fetched[entity] += page.length;
       opts.onProgress?.(fetched, writer.totalRows);
@@ -183,7 +184,7 @@ export async function buildSnapshot(opts: BuildOptions, abort: () => void): Prom
       }),
       abort,
     );
-    opts.signal?.throwIfAborted();
+    throwIfAborted(opts.signal);
     const finished = new Date();
     const rowCounts = writer.finish({
       mode: opts.mode,
