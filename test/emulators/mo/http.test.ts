@@ -49,6 +49,12 @@ describe('MO emulator: Keycloak auth as real MO answers it', function () {
     ]);
   });
 
+  it('validation comes before authentication (MO checks auth per root field while executing)', async () => {
+    const reply = await gql(mo.graphqlUrl, '{ org { no_such_field } }');
+    expect(reply.status).to.equal(200);
+    expect(reply.body.errors[0].message).to.match(/no_such_field/);
+  });
+
   it('an expired token gives "Signature has expired", a forged one "Signature verification failed"', async () => {
     const expired = await gql(mo.graphqlUrl, '{ org { uuid } }', undefined, mo.issueToken(-5));
     expect(expired.status).to.equal(200);
@@ -144,6 +150,25 @@ describe('MO emulator: HTTP behaviour, faults, counters and uploads', function (
       'fault:garbage',
       'ok',
     ]);
+  });
+
+  it('latency delays answers: a client timeout shorter than the latency fires, a longer one does not', async () => {
+    mo.setFaults({ latencyMs: 400 });
+    let timedOut = false;
+    try {
+      await gql(mo.graphqlUrl, '{ org { uuid } }', undefined, undefined, AbortSignal.timeout(50));
+    } catch (e) {
+      timedOut = (e as Error).name === 'TimeoutError';
+    }
+    expect(timedOut).to.equal(true);
+    const slow = await gql(
+      mo.graphqlUrl,
+      '{ org { uuid } }',
+      undefined,
+      undefined,
+      AbortSignal.timeout(15000),
+    );
+    expect(slow.body.data.org.uuid).to.equal(fixture.organisation.uuid);
   });
 
   it('any HTTP status on chosen requests (e.g. 401, 429, 503)', async () => {

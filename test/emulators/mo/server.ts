@@ -209,6 +209,11 @@ export class MoServer {
     const operationName = requested ?? op?.name?.value ?? null;
     const roots = rootSelections(op);
     const rootNames = roots.map((r) => r.name);
+    const errors = validate(emulatorSchema(), document);
+    if (errors.length > 0) {
+      log(200, 'invalid', operationName, rootNames);
+      return json(res, 200, { data: null, errors: errors.map((e) => e.toJSON()) }, this.counters);
+    }
     if (this.issuer) {
       const check = this.issuer.check(req.headers.authorization);
       if (!check.ok) {
@@ -220,11 +225,6 @@ export class MoServer {
         }));
         return json(res, 200, { data: null, errors }, this.counters);
       }
-    }
-    const errors = validate(emulatorSchema(), document);
-    if (errors.length > 0) {
-      log(200, 'invalid', operationName, rootNames);
-      return json(res, 200, { data: null, errors: errors.map((e) => e.toJSON()) }, this.counters);
     }
     for (const name of rootNames) this.counters.byField[name] = (this.counters.byField[name] ?? 0) + 1;
     const result = await execute({
