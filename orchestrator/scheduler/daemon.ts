@@ -74,18 +74,12 @@ export class ScheduleDaemon {
     this.nextDue = nextRunAfter(deps.calendar, this.startedAt);
   }
 
-  get nextRunAt(): Date {
-    return this.nextDue;
-  }
-
-  get nightRunning(): boolean {
-    return this.night !== undefined;
-  }
-
   /** Runs until `signal` aborts, then cancels a running night and resolves when it has ended. */
   async run(signal: AbortSignal): Promise<void> {
     const { logger, calendar } = this.deps;
     if (signal.aborted) return;
+    // Start-up may have taken a while: the catch-up covers a time that passed meanwhile.
+    this.nextDue = nextRunAfter(calendar, this.deps.clock.now());
     logger.info(
       `schedule: "${calendar.expression}" in ${calendar.timeZone}; next night at ${this.describe(this.nextDue)}`,
     );
