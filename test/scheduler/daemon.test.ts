@@ -182,6 +182,17 @@ describe('scheduler/daemon', () => {
       await done;
     });
 
+    it('a start-up that straddles the scheduled time runs one night (catch-up), no overlap record', async () => {
+      const d = makeDaemon('0 2 * * *', '2026-11-23T00:59:59Z', { autoFinish: false });
+      await d.time.advanceTo('2026-11-23T01:00:02Z'); // the daemon is built, run() comes late
+      const done = d.daemon.run(d.controller.signal);
+      await d.time.advanceTo('2026-11-23T01:30:00Z');
+      expect(d.nights.calls.map((c) => c.trigger)).to.deep.equal(['catch-up']);
+      expect(d.history.overlaps).to.deep.equal([]);
+      d.controller.abort();
+      await done;
+    });
+
     it('does not run when the history has a run since the scheduled time', async () => {
       const d = makeDaemon('0 2 * * *', '2026-11-23T04:00:00Z');
       d.history.runsStarted.push(new Date('2026-11-23T01:00:05Z'));
