@@ -21,6 +21,7 @@ interface ChildResult {
   objects: number;
   rows: number;
   writeSeconds: number;
+  cpuSeconds: number;
 }
 
 function loaderArgs(): string[] {
@@ -90,6 +91,7 @@ async function child(kind: 'fetch' | 'build', moUrl: string, stateDir: string): 
     objects,
     rows,
     writeSeconds,
+    cpuSeconds: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1e6,
   };
   client.close();
   process.stdout.write(`${JSON.stringify(out)}\n`);
@@ -219,9 +221,11 @@ export default async function bench(): Promise<void> {
     const fetch = await runChild('fetch', mo.url, stateDir);
     const build = await runChild('build', mo.url, stateDir);
     const ratio = build.wallMs / fetch.wallMs;
-    console.log(`lora-cache/fetch only: ${fetch.objects} objects in ${(fetch.wallMs / 1000).toFixed(2)} s`);
     console.log(
-      `lora-cache/snapshot build: ${build.objects} objects, ${build.rows} rows in ${(build.wallMs / 1000).toFixed(2)} s`,
+      `lora-cache/fetch only: ${fetch.objects} objects in ${(fetch.wallMs / 1000).toFixed(2)} s (client CPU ${fetch.cpuSeconds.toFixed(2)} s)`,
+    );
+    console.log(
+      `lora-cache/snapshot build: ${build.objects} objects, ${build.rows} rows in ${(build.wallMs / 1000).toFixed(2)} s (client CPU ${build.cpuSeconds.toFixed(2)} s)`,
     );
     console.log(`lora-cache/snapshot/fetch ratio: ${ratio.toFixed(2)} (budget ≤ ${RATIO_BUDGET})`);
     console.log(

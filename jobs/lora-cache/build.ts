@@ -44,6 +44,9 @@ export interface BuildResult {
   writeSeconds: number;
 }
 
+/** Pages fetched but not yet written, per entity: bounds memory while letting fetching run ahead. */
+const PAGES_QUEUED_PER_ENTITY = 2;
+
 type Mapper = (ctx: MapContext, uuid: string, records: never[]) => unknown;
 
 /** Tables each entity fills; their indexes are built as soon as the entity is complete. */
@@ -127,18 +130,34 @@ export async function buildSnapshot(opts: BuildOptions, abort: () => void): Prom
   const pageOpts = opts.pageSize ? { pageSize: opts.pageSize } : {};
   const queue = new PageQueue(writer);
 
+  /**
+   * Pages through one document. `onPage` may return a promise (a queued write); at most PAGES_QUEUED_PER_ENTITY
+   * such writes are outstanding per entity, so fetching runs ahead of SQLite by a bounded number of pages.
+   */
   async function each(
     entity: string,
     doc: GqlDocument,
     vars: Record<string, unknown>,
-    onPage: (objs: PagedObject[]) => void,
+    onPage: (objs: PagedObject[]) => Promise<void> | void,
   ) {
     fetched[entity] = 0;
-    for await (const page of opts.client.paged<PagedObject>(doc, vars, pageOpts)) {
-      throwIfAborted(opts.signal);
-      onPage(page);
-      fetched[entity] += page.length;
-      opts.onProgress?.(fetched, writer.totalRows);
+    const pending: Promise<void>[] = [];
+    try {
+      for await (const page of opts.client.paged<PagedObject>(doc, vars, pageOpts)) {
+        throwIfAborted(opts.signal);
+        fetched[entity] += page.length;
+        opts.onProgress?.(fetched, writer.totalRows);
+        const write = onPage(page);
+        if (write) {
+          write.catch(() => undefined); // observed below; not an unhandled rejection meanwhile
+          pending.push(write);
+          if (pending.length >= PAGES_QUEUED_PER_ENTITY) await pending.shift();
+        }
+      }
+      for (const w of pending.splice(0)) await w;
+    } catch (err) {
+      await Promise.allSettled(pending);
+      throw err;
     }
   }
 

@@ -10,6 +10,7 @@ import { makeJobContext, type TestJobContext } from '../helpers/job-context.js';
 import { runActual, runHistoric, runHistoricSkipPast } from '../../jobs/lora-cache/run.js';
 import { openSnapshot } from '../../jobs/lora-cache/read.js';
 import { SNAPSHOT_TABLES, quoteIdent } from '../../jobs/lora-cache/schema.js';
+import { SnapshotWriter } from '../../jobs/lora-cache/writer.js';
 import type { JobContext, JobResult } from '../../orchestrator/job.js';
 import { classInfo, expectedRowCounts, shown } from './expected.js';
 
@@ -339,6 +340,30 @@ describe('lora-cache snapshot jobs against the MO emulator', function () {
     }
     expect(sha(file)).to.equal(before);
     expect(fs.statSync(file).mode & 0o777).to.equal(0o400);
+    expect(fs.readdirSync(ctx.paths.cache).filter((f) => f.includes('.tmp-'))).to.deep.equal([]);
+  });
+
+  it('a write failing halfway (disk full) fails the job and leaves the previous snapshot untouched', async () => {
+    const ctx = context({ 'mora.page_size': 50 });
+    await runActual(ctx);
+    const file = path.join(ctx.paths.cache, 'actual_state.db');
+    const before = sha(file);
+    const proto = SnapshotWriter.prototype as unknown as { add: (...a: unknown[]) => void };
+    const add = proto.add;
+    let n = 0;
+    proto.add = function (this: unknown, ...a: unknown[]) {
+      if (++n === 1500) throw new Error('SQLITE_FULL: database or disk is full');
+      return add.apply(this, a);
+    };
+    try {
+      await runActual(ctx).then(
+        () => expect.fail('should fail'),
+        (err: Error) => expect(err.message).to.equal('SQLITE_FULL: database or disk is full'),
+      );
+    } finally {
+      proto.add = add;
+    }
+    expect(sha(file)).to.equal(before);
     expect(fs.readdirSync(ctx.paths.cache).filter((f) => f.includes('.tmp-'))).to.deep.equal([]);
   });
 
