@@ -10,7 +10,8 @@ import {
   type DocumentNode,
   type OperationDefinitionNode,
 } from 'graphql';
-import { mutatePersons } from '../../fixtures/mutate.js';
+import { handleAdmin } from './admin.js';
+import { readBody } from './read-body.js';
 import type { Fixture, ISODate } from '../../fixtures/types.js';
 import { TokenIssuer, type AuthOptions } from './auth.js';
 import { requestFault, type MoFaults } from './faults.js';
@@ -53,15 +54,6 @@ const json = (res: http.ServerResponse, status: number, body: unknown, counters:
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 };
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -134,7 +126,7 @@ export class MoServer {
     const url = new URL(req.url ?? '/', 'http://x');
     const token = url.pathname.match(/^\/auth\/realms\/([^/]+)\/protocol\/openid-connect\/token$/);
     if (token && req.method === 'POST') return this.handleToken(token[1] as string, req, res);
-    if (url.pathname.startsWith('/_emulator/')) return this.handleAdmin(url.pathname, req, res);
+    if (url.pathname.startsWith('/_emulator/')) return handleAdmin(this, url.pathname, req, res);
     const gql = url.pathname.match(/^\/graphql\/v(\d+)\/?$/);
     if (!gql) return json(res, 404, { detail: 'Not Found' }, this.counters);
     if (req.method !== 'POST') return json(res, 405, { detail: 'Method Not Allowed' }, this.counters);
@@ -263,54 +255,6 @@ export class MoServer {
         if (hit) throw new Error(hit.message ?? `Injected error on ${field} (call ${call})`);
       },
     };
-  }
-
-  /**
-   * Control endpoints for an emulator in another process (see process.ts): GET /_emulator/counters,
-   * GET /_emulator/log, GET /_emulator/uploads/{name}, POST /_emulator/faults (JSON MoFaults), POST /_emulator/reset,
-   * POST /_emulator/mutate-persons ({fraction, seed}: mutatePersons, then reset; answers {changed: uuids}).
-   */
-  private async handleAdmin(
-    pathname: string,
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-  ): Promise<void> {
-    const body = await readBody(req);
-    const send = (status: number, value: unknown): void => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(value));
-    };
-    if (req.method === 'GET' && pathname === '/_emulator/counters') return send(200, this.counters);
-    if (req.method === 'GET' && pathname === '/_emulator/log') return send(200, this.requestLog);
-    const upload = pathname.match(/^\/_emulator\/uploads\/(.+)$/);
-    if (req.method === 'GET' && upload) {
-      const file = this.uploads.get(decodeURIComponent(upload[1] as string));
-      if (!file) return send(404, { detail: 'no such upload' });
-      res.writeHead(200, { 'content-type': 'application/octet-stream' });
-      res.end(file);
-      return;
-    }
-    if (req.method === 'POST' && pathname === '/_emulator/reset') {
-      this.reset();
-      return send(200, { ok: true });
-    }
-    if (req.method === 'POST' && pathname === '/_emulator/mutate-persons') {
-      const { fraction, seed } = JSON.parse(body || '{}') as { fraction?: number; seed?: number };
-      if (typeof fraction !== 'number' || fraction < 0 || fraction > 1)
-        return send(400, { detail: 'fraction must be a number in [0, 1]' });
-      const changed = mutatePersons(this.options.fixture, fraction, seed ?? 1);
-      this.reset();
-      return send(200, { changed });
-    }
-    if (req.method === 'POST' && pathname === '/_emulator/faults') {
-      try {
-        this.options.faults = JSON.parse(body || '{}') as MoFaults;
-      } catch {
-        return send(400, { detail: 'faults must be JSON' });
-      }
-      return send(200, { ok: true });
-    }
-    send(404, { detail: 'Not Found' });
   }
 
   private async handleToken(
