@@ -98,6 +98,20 @@ describe('actual-state SQL export', () => {
       expect(r.counters?.rows).to.equal(20 * SNAPSHOT_TABLES.length);
     });
 
+    it('refuses a snapshot older than this run when the snapshot job ran in this run', async () => {
+      writeSampleSnapshot(ctx.paths.cache, 5, 'actual_state.db', new Date(Date.now() - 3600_000));
+      ctx.prerequisitesRanThisRun = true;
+      await runActualStateExport(ctx).then(
+        () => expect.fail('should refuse'),
+        (err: Error) =>
+          expect(err.message).to.match(
+            /actual_state\.db was built at .* before this run started .*; run exports_cache_loracache first$/,
+          ),
+      );
+      ctx.prerequisitesRanThisRun = false;
+      expect((await runActualStateExport(ctx)).counters?.rows).to.equal(5 * SNAPSHOT_TABLES.length);
+    });
+
     it('fails with a one-line message naming the snapshot job when there is no snapshot', async () => {
       await runActualStateExport(ctx).then(
         () => expect.fail('should fail'),
