@@ -49,6 +49,14 @@ describe('MO emulator: Keycloak auth as real MO answers it', function () {
     ]);
   });
 
+  it('export downloads need a token when auth is on', async () => {
+    expect((await fetch(`${mo.url}/service/exports/x.csv`)).status).to.equal(401);
+    const withToken = await fetch(`${mo.url}/service/exports/x.csv`, {
+      headers: { authorization: `Bearer ${mo.issueToken()}` },
+    });
+    expect(withToken.status).to.equal(404);
+  });
+
   it('validation comes before authentication (MO checks auth per root field while executing)', async () => {
     const reply = await gql(mo.graphqlUrl, '{ org { no_such_field } }');
     expect(reply.status).to.equal(200);
@@ -237,6 +245,12 @@ describe('MO emulator: HTTP behaviour, faults, counters and uploads', function (
     );
     const again = await upload(false);
     expect(again.body.errors?.[0]?.message).to.match(/already exists/);
+    const download = await fetch(`${mo.url}/service/exports/${encodeURIComponent('rapport æøå.csv')}`);
+    expect(download.status).to.equal(200);
+    expect(Buffer.from(await download.arrayBuffer()).toString('utf8')).to.equal(
+      'Navn;Enhed\r\nAnders And;Andeby\r\n',
+    );
+    expect((await fetch(`${mo.url}/service/exports/missing.csv`)).status).to.equal(404);
     const broken = await fetch(mo.graphqlUrl, {
       method: 'POST',
       headers: { 'content-type': 'multipart/form-data; boundary=x' },

@@ -127,6 +127,9 @@ export class MoServer {
     const token = url.pathname.match(/^\/auth\/realms\/([^/]+)\/protocol\/openid-connect\/token$/);
     if (token && req.method === 'POST') return this.handleToken(token[1] as string, req, res);
     if (url.pathname.startsWith('/_emulator/')) return handleAdmin(this, url.pathname, req, res);
+    const exported = url.pathname.match(/^\/service\/exports\/([^/]+)$/);
+    if (exported && req.method === 'GET')
+      return this.handleExportDownload(decodeURIComponent(exported[1] as string), req, res);
     const gql = url.pathname.match(/^\/graphql\/v(\d+)\/?$/);
     if (!gql) return json(res, 404, { detail: 'Not Found' }, this.counters);
     if (req.method !== 'POST') return json(res, 405, { detail: 'Method Not Allowed' }, this.counters);
@@ -255,6 +258,22 @@ export class MoServer {
         if (hit) throw new Error(hit.message ?? `Injected error on ${field} (call ${call})`);
       },
     };
+  }
+
+  /** MO serves files uploaded to the EXPORTS store at /service/exports/{name} (bearer token when auth is on). */
+  private handleExportDownload(name: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (this.issuer && !this.issuer.check(req.headers.authorization).ok) {
+      return json(res, 401, { status: 401, msg: 'Not authenticated' }, this.counters);
+    }
+    const file = this.uploads.get(name);
+    if (!file)
+      return json(res, 404, { error: 'FileNotFound', description: `File ${name} not found` }, this.counters);
+    this.counters.byStatus[200] = (this.counters.byStatus[200] ?? 0) + 1;
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}`,
+    });
+    res.end(file);
   }
 
   private async handleToken(
