@@ -90,6 +90,12 @@ export function openSnapshot(opts: OpenSnapshotOptions): SnapshotReader {
     db.close();
     throw new Error(`snapshot ${file} is not a valid snapshot (${(err as Error).message}); run ${job} again`);
   }
+  if (info.mode !== mode) {
+    db.close();
+    throw new Error(
+      `snapshot ${file} holds the ${info.mode} snapshot, not the ${mode} one; run ${job} again`,
+    );
+  }
   if (opts.notOlderThan && info.buildStarted.getTime() < opts.notOlderThan.getTime()) {
     db.close();
     throw new Error(

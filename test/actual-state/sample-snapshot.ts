@@ -57,8 +57,13 @@ export function writeSampleSnapshot(
     ).run();
     db.prepare(
       `INSERT INTO snapshot_info (mode, mo_url, graphql_version, build_started, build_finished, export_cpr, row_counts, builder)
-       VALUES ('actual', 'http://mo', '29', ?, ?, 1, ?, 'test')`,
-    ).run(started.toISOString(), started.toISOString(), JSON.stringify(counts));
+       VALUES (?, 'http://mo', '29', ?, ?, 1, ?, 'test')`,
+    ).run(
+      name.startsWith('historic') ? 'historic' : 'actual',
+      started.toISOString(),
+      started.toISOString(),
+      JSON.stringify(counts),
+    );
   })();
   db.close();
   return file;

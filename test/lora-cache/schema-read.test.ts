@@ -94,6 +94,13 @@ describe('lora-cache schema and reader', () => {
     );
   });
 
+  it("refuses a file holding another mode's snapshot", () => {
+    writeSnapshot(path.join(ctx.paths.cache, 'historic.db'), new Date());
+    expect(() => openSnapshot({ settings: ctx.settings, paths: ctx.paths, mode: 'historic' })).to.throw(
+      /historic\.db holds the actual snapshot, not the historic one; run exports_historic_cache_loracache again$/,
+    );
+  });
+
   it('uses lc-for-jobs.actual_db_name relative to the installation root', () => {
     const c = makeJobContext('x', { 'lc-for-jobs.actual_db_name': 'ActualState' });
     try {
