@@ -1,145 +1,17 @@
 /**
- * Regenerate schema.graphql from OS2mo's real v29 schema and subset-spec.ts:
+ * Regenerate schema.graphql from OS2mo's real v29 schema and subset-spec.ts, then format it:
  *   npx tsx test/emulators/mo/build-schema.ts [path/to/os2mo-schema-v29.graphql]
- * Descriptions are dropped; deprecation reasons are kept.
+ *   npx prettier --write test/emulators/mo/schema.graphql
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  GraphQLEnumType,
-  GraphQLInputObjectType,
-  GraphQLObjectType,
-  GraphQLScalarType,
-  GraphQLSchema,
-  buildSchema,
-  getNamedType,
-  isEnumType,
-  isInputObjectType,
-  isNonNullType,
-  isObjectType,
-  isScalarType,
-  printSchema,
-  type GraphQLNamedType,
-} from 'graphql';
+import { extractSubset } from './subset-schema.js';
 import { SUBSET } from './subset-spec.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const source = process.argv[2] ?? path.resolve(here, '../../../../shared/os2mo-schema-v29.graphql');
-const full = buildSchema(fs.readFileSync(source, 'utf8'));
-
-const built = new Map<string, GraphQLNamedType>();
-const problems: string[] = [];
-
-function keep(name: string): boolean {
-  const t = full.getType(name);
-  return !!t && (name in SUBSET || isScalarType(t) || isEnumType(t));
-}
-
-function convert(name: string): GraphQLNamedType {
-  const existing = built.get(name);
-  if (existing) return existing;
-  const t = full.getType(name);
-  if (!t) throw new Error(`${name} is not in the v29 schema`);
-  let out: GraphQLNamedType;
-  if (isScalarType(t)) {
-    out =
-      t.name === 'String' || t.name === 'Int' || t.name === 'Float' || t.name === 'Boolean' || t.name === 'ID'
-        ? t
-        : new GraphQLScalarType({ name: t.name });
-  } else if (isEnumType(t)) {
-    const c = t.toConfig();
-    out = new GraphQLEnumType({
-      name: c.name,
-      values: Object.fromEntries(
-        Object.entries(c.values).map(([k, v]) => [
-          k,
-          { value: v.value, deprecationReason: v.deprecationReason },
-        ]),
-      ),
-    });
-  } else if (isObjectType(t)) {
-    const c = t.toConfig();
-    const wanted = SUBSET[name] ?? [];
-    out = new GraphQLObjectType({
-      name,
-      fields: () =>
-        Object.fromEntries(
-          wanted.map((f) => {
-            const fc = c.fields[f];
-            if (!fc) {
-              problems.push(`${name}.${f} is not in v29`);
-              return [f, { type: convert('String') as GraphQLScalarType }];
-            }
-            const args = Object.fromEntries(
-              Object.entries(fc.args ?? {})
-                .filter(([, a]) => {
-                  const ok = keep(getNamedType(a.type).name);
-                  if (!ok && isNonNullType(a.type) && a.defaultValue === undefined)
-                    problems.push(`${name}.${f} needs argument type ${String(a.type)}`);
-                  return ok;
-                })
-                .map(([an, a]) => [
-                  an,
-                  {
-                    type: remap(a.type),
-                    defaultValue: a.defaultValue,
-                    deprecationReason: a.deprecationReason,
-                  },
-                ]),
-            );
-            if (!keep(getNamedType(fc.type).name))
-              problems.push(`${name}.${f} returns ${String(fc.type)}, not in the subset`);
-            return [f, { type: remap(fc.type), args, deprecationReason: fc.deprecationReason }];
-          }),
-        ),
-    });
-  } else if (isInputObjectType(t)) {
-    const c = t.toConfig();
-    const wanted = SUBSET[name] ?? [];
-    for (const [fn, fc] of Object.entries(c.fields)) {
-      if (!wanted.includes(fn) && isNonNullType(fc.type) && fc.defaultValue === undefined)
-        problems.push(`${name}.${fn} is required in v29`);
-    }
-    out = new GraphQLInputObjectType({
-      name,
-      fields: () =>
-        Object.fromEntries(
-          wanted.map((f) => {
-            const fc = c.fields[f];
-            if (!fc) throw new Error(`${name}.${f} is not in v29`);
-            if (!keep(getNamedType(fc.type).name))
-              problems.push(`${name}.${f} has type ${String(fc.type)}, not in the subset`);
-            return [
-              f,
-              {
-                type: remap(fc.type),
-                defaultValue: fc.defaultValue,
-                deprecationReason: fc.deprecationReason,
-              },
-            ];
-          }),
-        ),
-    });
-  } else {
-    throw new Error(`${name}: unsupported kind`);
-  }
-  built.set(name, out);
-  return out;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function remap(type: any): any {
-  if (type.ofType) return new type.constructor(remap(type.ofType));
-  return convert(type.name);
-}
-
-const schema = new GraphQLSchema({
-  query: convert('Query') as GraphQLObjectType,
-  mutation: convert('Mutation') as GraphQLObjectType,
-  types: Object.keys(SUBSET).map(convert),
-});
-const sdl = printSchema(schema);
+const { sdl, problems } = extractSubset(fs.readFileSync(source, 'utf8'));
 if (problems.length) {
   console.error(problems.join('\n'));
   process.exit(1);
