@@ -14,7 +14,8 @@ export interface GqlDocument {
 // Kept on globalThis: a loader may instantiate this module twice (ESM and CJS copies under tsx), and
 // check-schema must see every document whichever copy defined it.
 const registryKey = Symbol.for('os2mo-job-runner.gql-documents');
-const registry: GqlDocument[] = ((globalThis as Record<symbol, unknown>)[registryKey] ??= []) as GqlDocument[];
+const registry: GqlDocument[] = ((globalThis as Record<symbol, unknown>)[registryKey] ??=
+  []) as GqlDocument[];
 
 export function defineQuery(area: string, name: string, source: string): GqlDocument {
   const doc = Object.freeze({ area, name, source });

@@ -34,7 +34,14 @@ export function makeTempDir(prefix = 'jr-test-'): string {
 export function makeJobContext(
   jobName: string,
   settings: Record<string, unknown>,
-  opts: { stateDir?: string; dryRun?: boolean; verbose?: boolean; signal?: AbortSignal; env?: Record<string, string>; runStartedAt?: Date } = {},
+  opts: {
+    stateDir?: string;
+    dryRun?: boolean;
+    verbose?: boolean;
+    signal?: AbortSignal;
+    env?: Record<string, string>;
+    runStartedAt?: Date;
+  } = {},
 ): TestJobContext {
   const state = opts.stateDir ?? makeTempDir();
   fs.mkdirSync(state, { recursive: true, mode: 0o700 });
