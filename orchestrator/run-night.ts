@@ -111,7 +111,15 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
   if (problems.length) throw new SettingsProblemsError(problems);
   const stateDir = stateDirOf(settings);
   checkTrust([...(fs.existsSync(settings.source) ? [settings.source] : []), stateDir]);
-  fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  try {
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    fs.accessSync(stateDir, fs.constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? errorLine(err);
+    throw new SettingsProblemsError([
+      { key: 'runner.state_dir', message: `cannot use ${stateDir} (${code})` },
+    ]);
+  }
 
   const history = openHistory(historyPath(stateDir));
   try {

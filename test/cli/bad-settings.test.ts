@@ -156,6 +156,11 @@ const cases: Case[] = [
     expect: /chmod go-w .*\/var$/,
   },
   {
+    name: 'state dir that cannot be created',
+    settings: { 'runner.state_dir': '/proc/no-such-dir/var' },
+    expect: /^job-runner: runner.state_dir: cannot use \/proc\/no-such-dir\/var \(ENOENT\)/,
+  },
+  {
     name: '--resume with job names',
     args: ['run', '--resume', 'x'],
     expect: /--resume .* give no job names/,
