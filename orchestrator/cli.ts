@@ -101,16 +101,15 @@ export function buildProgram(): Command {
     .action((_o, cmd: Command) =>
       start(async () => {
         const o = globals(cmd) as GlobalOptions & { schema?: string; moUrl?: string };
-        const { loadContext } = await import('./commands/context.js');
-        const ctx = loadContext(o);
+        const env = process.env as Record<string, string | undefined>;
+        const out = (line: string) => process.stdout.write(line + '\n');
+        // A schema file needs no MO connection, so no settings file either (CI checks against the shared schema).
+        const settings =
+          o.schema && !o.settings && !env.CUSTOMER_SETTINGS
+            ? new (await import('./settings-store.js')).Settings({}, 'none')
+            : (await import('./commands/context.js')).loadContext(o).settings;
         const { runCheckSchema } = await import('../jobs/clients/check-schema.js');
-        return runCheckSchema({
-          schema: o.schema,
-          moUrl: o.moUrl,
-          settings: ctx.settings,
-          env: ctx.env,
-          out: ctx.out,
-        });
+        return runCheckSchema({ schema: o.schema, moUrl: o.moUrl, settings, env, out });
       }),
     );
 
