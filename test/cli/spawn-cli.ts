@@ -52,8 +52,14 @@ export function startCli(
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
+  // A hung CLI must never outlive the test run: SIGKILL after 50 s (tests' own timeouts are shorter).
+  const guard = setTimeout(() => child.kill('SIGKILL'), 50_000);
+  guard.unref();
   const done = new Promise<CliResult>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+    child.on('close', (code, signal) => {
+      clearTimeout(guard);
+      resolve({ code, signal, stdout, stderr });
+    }),
   );
   return { child, done };
 }
