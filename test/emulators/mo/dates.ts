@@ -69,10 +69,3 @@ export function argsWindow(args: Record<string, unknown>): Window {
     end: args.end == null ? null : parseDateInput(args.end),
   };
 }
-
-export function intersect(a: Window, b: Window): Window {
-  const start =
-    a.start === null ? b.start : b.start === null ? a.start : a.start > b.start ? a.start : b.start;
-  const end = a.end === null ? b.end : b.end === null ? a.end : a.end < b.end ? a.end : b.end;
-  return { start, end };
-}

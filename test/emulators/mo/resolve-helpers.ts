@@ -1,5 +1,5 @@
 import type { EntityName, ISODate } from '../../fixtures/types.js';
-import { argsWindow, filterWindow, intersect, parseDateInput, toMoDateTime, type Window } from './dates.js';
+import { argsWindow, filterWindow, parseDateInput, toMoDateTime, type Window } from './dates.js';
 import { matchingObjects, type Filter, type FilterScope } from './filters.js';
 import { page, type PageArgs } from './paging.js';
 import {
@@ -93,6 +93,15 @@ export function nestedPaged(ctx: RequestContext, kind: EntityName, pool: AnyObje
   return pagedResponses(kind, matchingObjects(ctx, kind, filter, pool), filterWindow(filter, ctx.now), args);
 }
 
+/**
+ * As OS2mo's `Response.validities`: without arguments, what the surrounding window loaded (its object cache);
+ * with `start` or `end` given (null included), a fresh read of the object over that window alone, whatever the
+ * root filter's window was.
+ */
+function validitiesWindow(s: ResponseObj, args: Args): Window {
+  return 'start' in args || 'end' in args ? argsWindow(args) : s.win;
+}
+
 /** Resolvers shared by every XResponse type. */
 export const responseResolvers: Record<string, Resolver> = {
   uuid: (s: ResponseObj) => s.obj.uuid,
@@ -101,8 +110,8 @@ export const responseResolvers: Record<string, Resolver> = {
     const v = validityAtDate(s.obj, date);
     return v ? { kind: s.kind, obj: s.obj, v } : null;
   },
-  validities: (s: ResponseObj, args) => views(s.kind, [s.obj], intersect(s.win, argsWindow(args))),
-  objects: (s: ResponseObj, args) => views(s.kind, [s.obj], intersect(s.win, argsWindow(args))),
+  validities: (s: ResponseObj, args) => views(s.kind, [s.obj], validitiesWindow(s, args)),
+  objects: (s: ResponseObj, args) => views(s.kind, [s.obj], validitiesWindow(s, args)),
 };
 
 export const validityResolver: Resolver = (s: View) => ({
