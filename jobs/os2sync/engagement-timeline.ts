@@ -1,8 +1,8 @@
 /**
- * From an engagement's validities to the model's engagement (decision 7): the fields of the validity in
- * effect today, else of the first future one; StartDate = earliest start, StopDate = last end (null = open).
- * Shared by both readers so they agree to the byte.
+ * From an engagement's validities to the model's engagement (decision 7), by the rule the snapshot's
+ * `engagement_perioder` table follows too (jobs/lora-cache/engagement-periods.ts).
  */
+import { engagementPeriod } from '../lora-cache/engagement-periods.js';
 import type { EngagementRec } from './model.js';
 
 export interface EngagementValidity {
@@ -22,23 +22,16 @@ export function engagementFromTimeline(
   validities: EngagementValidity[],
   today: string,
 ): (EngagementRec & { personUuid: string }) | null {
-  if (validities.length === 0) return null;
-  const sorted = [...validities].sort((a, b) =>
-    (a.from ?? '') < (b.from ?? '') ? -1 : (a.from ?? '') > (b.from ?? '') ? 1 : 0,
-  );
-  const effective =
-    sorted.find((v) => (v.from === null || v.from <= today) && (v.to === null || v.to >= today)) ??
-    sorted.find((v) => v.from !== null && v.from > today);
-  if (!effective) return null;
-  const last = sorted[sorted.length - 1]!;
-  const stop = sorted.some((v) => v.to === null) ? null : last.to;
+  const period = engagementPeriod(validities, today);
+  if (!period) return null;
+  const { effective } = period;
   return {
     uuid,
     personUuid: effective.personUuid,
     unitUuid: effective.unitUuid,
     jobFunction: effective.jobFunction,
     isPrimary: effective.isPrimary,
-    startDate: sorted[0]!.from ?? '0001-01-01',
-    stopDate: stop,
+    startDate: period.firstStart ?? '0001-01-01',
+    stopDate: period.lastEnd,
   };
 }
