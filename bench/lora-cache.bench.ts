@@ -39,39 +39,29 @@ function loaderArgs(): string[] {
 async function child(kind: 'fetch' | 'build', moUrl: string, stateDir: string): Promise<void> {
   const { Settings } = await import('../orchestrator/settings-store.js');
   const { createMoClient } = await import('../jobs/clients/mo.js');
-  const { CURRENT_QUERIES, ROOT_ORG_QUERY } = await import('../jobs/lora-cache/queries.js');
-  const { buildSnapshot } = await import('../jobs/lora-cache/build.js');
+  const { ROOT_ORG_QUERY } = await import('../jobs/lora-cache/queries.js');
+  const { buildSnapshot, fetchPlan } = await import('../jobs/lora-cache/build.js');
   const settings = new Settings({ 'mora.base': moUrl }, 'bench');
   const client = createMoClient({ settings, env: {} });
   const started = process.hrtime.bigint();
   let objects = 0;
   let rows = 0;
   let writeSeconds = 0;
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Copenhagen' }).format(new Date());
   if (kind === 'fetch') {
-    const drain = async (entity: keyof typeof CURRENT_QUERIES) => {
-      for await (const page of client.paged<unknown>(CURRENT_QUERIES[entity])) objects += page.length;
+    const plan = fetchPlan('actual', today);
+    const drain = async (f: (typeof plan.phase1)[number]) => {
+      for await (const page of client.paged<unknown>(f.doc, f.vars)) objects += page.length;
     };
-    await Promise.all([client.query(ROOT_ORG_QUERY), drain('facets'), drain('classes'), drain('itsystems')]);
-    const phase2 = [
-      'org_units',
-      'persons',
-      'engagements',
-      'addresses',
-      'itusers',
-      'managers',
-      'associations',
-      'leaves',
-      'kles',
-      'related_units',
-    ] as const;
-    await Promise.all(phase2.map((e) => drain(e)));
+    await Promise.all([client.query(ROOT_ORG_QUERY), ...plan.phase1.map(drain)]);
+    await Promise.all(plan.phase2.map(drain));
   } else {
     const result = await buildSnapshot(
       {
         mode: 'actual',
         client,
         target: path.join(stateDir, 'cache', 'actual_state.db'),
-        today: new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Copenhagen' }).format(new Date()),
+        today,
         timeZone: 'Europe/Copenhagen',
         exportCpr: true,
         resolveDar: true,
@@ -122,13 +112,13 @@ function runChild(kind: 'fetch' | 'build', moUrl: string, stateDir: string): Pro
 async function writerInsertRate(snapshotFile: string, stateDir: string): Promise<void> {
   const Database = (await import('better-sqlite3')).default;
   const { SnapshotWriter } = await import('../jobs/lora-cache/writer.js');
-  const { SNAPSHOT_TABLES, quoteIdent } = await import('../jobs/lora-cache/schema.js');
+  const { snapshotTables, quoteIdent } = await import('../jobs/lora-cache/schema.js');
   const source = new Database(snapshotFile, { readonly: true });
   const writer = new SnapshotWriter(path.join(stateDir, 'cache', 'rewrite.db'));
   let rows = 0;
   let ms = 0;
   try {
-    for (const t of SNAPSHOT_TABLES) {
+    for (const t of snapshotTables('actual')) {
       const page: Record<string, unknown>[] = [];
       const flush = () => {
         const t0 = performance.now();

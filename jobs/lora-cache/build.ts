@@ -10,9 +10,17 @@ import { localTimestamp } from './dates.js';
 import { DirtyData } from './dirty-data.js';
 import type { MapContext } from './map-context.js';
 import { mapKle, mapManager, mapOrgUnit, mapRelatedUnit, writeClassTables } from './map-org.js';
-import { mapAddress, mapAssociation, mapEngagement, mapItUser, mapLeave, mapPerson } from './map-person.js';
+import {
+  mapAddress,
+  mapAssociation,
+  mapEngagement,
+  mapEngagementWithPeriod,
+  mapItUser,
+  mapLeave,
+  mapPerson,
+} from './map-person.js';
 import type { SnapshotMode } from './paths.js';
-import type { TableName } from './schema.js';
+import { snapshotTables, type TableName } from './schema.js';
 import { CURRENT_QUERIES, ROOT_ORG_QUERY, VALIDITIES_QUERIES, type Entity } from './queries.js';
 import { PageQueue } from './page-queue.js';
 import { SnapshotWriter } from './writer.js';
@@ -50,20 +58,23 @@ const PAGES_QUEUED_PER_ENTITY = 2;
 type Mapper = (ctx: MapContext, uuid: string, records: never[]) => unknown;
 
 /** Tables each entity fills; their indexes are built as soon as the entity is complete. */
-const TABLES_OF: Record<string, TableName[]> = {
-  org_units: ['enheder'],
-  persons: ['brugere'],
-  engagements: ['engagementer'],
-  addresses: ['adresser'],
-  itusers: ['it_forbindelser', 'it_forbindelse_engagementer'],
-  managers: ['ledere', 'leder_ansvar'],
-  associations: ['tilknytninger'],
-  leaves: ['orlover'],
-  kles: ['kle'],
-  related_units: ['enhedssammenkobling'],
-};
+function tablesOf(entity: Entity, mode: SnapshotMode): TableName[] {
+  const tables: Partial<Record<Entity, TableName[]>> = {
+    org_units: ['enheder'],
+    persons: ['brugere'],
+    engagements: mode === 'actual' ? ['engagementer', 'engagement_perioder'] : ['engagementer'],
+    addresses: ['adresser'],
+    itusers: ['it_forbindelser', 'it_forbindelse_engagementer'],
+    managers: ['ledere', 'leder_ansvar'],
+    associations: ['tilknytninger'],
+    leaves: ['orlover'],
+    kles: ['kle'],
+    related_units: ['enhedssammenkobling'],
+  };
+  return tables[entity] ?? [];
+}
 
-const PHASE2: [Entity, Mapper][] = [
+const PHASE2_MAPPERS: [Entity, Mapper][] = [
   ['org_units', mapOrgUnit as Mapper],
   ['persons', mapPerson as Mapper],
   ['engagements', mapEngagement as Mapper],
@@ -82,10 +93,60 @@ interface PagedObject {
   validities?: unknown[];
 }
 
+/** One paged document the build sends, with its variables. */
+export interface EntityFetch {
+  entity: Entity;
+  doc: GqlDocument;
+  vars: Record<string, unknown>;
+}
+
 function windowVariables(mode: SnapshotMode, today: string): Record<string, unknown> {
   if (mode === 'actual') return {};
   const start = mode === 'historic' ? null : today;
   return { filter: { from_date: start, to_date: null }, start, end: null };
+}
+
+/**
+ * Every paged document a build in `mode` sends: phase 1 (facets, classes, IT systems: kept in memory for titles)
+ * and then phase 2, fetched concurrently. The bench fetches exactly these to measure the build's overhead.
+ * In actual mode engagements are read with their whole timeline from today on: the validity in effect today
+ * fills `engagementer`, the timeline `engagement_perioder`, from one read.
+ */
+export function fetchPlan(
+  mode: SnapshotMode,
+  today: string,
+): { phase1: EntityFetch[]; phase2: EntityFetch[] } {
+  const actual = mode === 'actual';
+  const phase1: EntityFetch[] = [
+    { entity: 'facets', doc: CURRENT_QUERIES.facets, vars: {} },
+    {
+      entity: 'classes',
+      doc: actual ? CURRENT_QUERIES.classes : VALIDITIES_QUERIES.classes,
+      vars: actual ? {} : windowVariables('historic', today),
+    },
+    { entity: 'itsystems', doc: CURRENT_QUERIES.itsystems, vars: {} },
+  ];
+  const phase2 = PHASE2_MAPPERS.map(([entity]): EntityFetch => {
+    if (actual && entity === 'engagements')
+      return {
+        entity,
+        doc: VALIDITIES_QUERIES.engagements,
+        // Objects valid today or later, each with its whole timeline (explicit nulls: MO reads it afresh).
+        vars: { filter: { from_date: today, to_date: null }, start: null, end: null },
+      };
+    const docs = actual ? CURRENT_QUERIES : VALIDITIES_QUERIES;
+    return {
+      entity,
+      doc: docs[entity as keyof typeof VALIDITIES_QUERIES],
+      vars: windowVariables(mode, today),
+    };
+  });
+  return { phase1, phase2 };
+}
+
+function mapperOf(entity: Entity, mode: SnapshotMode): Mapper {
+  if (entity === 'engagements' && mode === 'actual') return mapEngagementWithPeriod as Mapper;
+  return PHASE2_MAPPERS.find(([e]) => e === entity)![1];
 }
 
 function records(o: PagedObject): never[] {
@@ -112,13 +173,14 @@ async function allOrFirstError(tasks: (() => Promise<void>)[], abort: () => void
 export async function buildSnapshot(opts: BuildOptions, abort: () => void): Promise<BuildResult> {
   const started = new Date();
   const queryTid = localTimestamp(opts.timeZone, started);
-  const writer = new SnapshotWriter(opts.target);
+  const writer = new SnapshotWriter(opts.target, snapshotTables(opts.mode));
   const classes = new ClassCatalogue();
   const dirty = new DirtyData();
   const fetched: Record<string, number> = {};
   let startLevering: Date | undefined;
   const ctx: MapContext = {
     mode: opts.mode,
+    today: opts.today,
     classes,
     dirty,
     sink: writer,
@@ -162,44 +224,42 @@ export async function buildSnapshot(opts: BuildOptions, abort: () => void): Prom
   }
 
   try {
-    const classWindow = opts.mode === 'actual' ? {} : windowVariables('historic', opts.today);
-    const classDoc = opts.mode === 'actual' ? CURRENT_QUERIES.classes : VALIDITIES_QUERIES.classes;
+    const plan = fetchPlan(opts.mode, opts.today);
+    const phase1: Record<string, (objs: PagedObject[]) => void> = {
+      facets: (objs) => {
+        for (const o of objs)
+          for (const f of records(o) as { uuid: string; user_key: string }[])
+            classes.addFacet(f.uuid, f.user_key);
+      },
+      classes: (objs) => {
+        for (const o of objs)
+          for (const c of records(o) as MoClass[]) classes.addClass({ ...c, uuid: o.uuid });
+      },
+      itsystems: (objs) => {
+        for (const o of objs)
+          for (const s of records(o) as { name: string }[]) classes.itsystems.set(o.uuid, s.name);
+      },
+    };
     await allOrFirstError(
       [
         async () => {
           const data = await opts.client.query<{ org: { uuid: string } }>(ROOT_ORG_QUERY);
           ctx.rootOrgUuid = data.org?.uuid ?? null;
         },
-        () =>
-          each('facets', CURRENT_QUERIES.facets, {}, (objs) => {
-            for (const o of objs)
-              for (const f of records(o) as { uuid: string; user_key: string }[])
-                classes.addFacet(f.uuid, f.user_key);
-          }),
-        () =>
-          each('classes', classDoc, classWindow, (objs) => {
-            for (const o of objs)
-              for (const c of records(o) as MoClass[]) classes.addClass({ ...c, uuid: o.uuid });
-          }),
-        () =>
-          each('itsystems', CURRENT_QUERIES.itsystems, {}, (objs) => {
-            for (const o of objs)
-              for (const s of records(o) as { name: string }[]) classes.itsystems.set(o.uuid, s.name);
-          }),
+        ...plan.phase1.map((f) => () => each(f.entity, f.doc, f.vars, phase1[f.entity]!)),
       ],
       abort,
     );
     startLevering = new Date();
     writer.page(() => writeClassTables(ctx, opts.today));
 
-    const vars = windowVariables(opts.mode, opts.today);
-    const docs = opts.mode === 'actual' ? CURRENT_QUERIES : VALIDITIES_QUERIES;
     await allOrFirstError(
-      PHASE2.map(([entity, mapper]) => async () => {
-        await each(entity, docs[entity as keyof typeof VALIDITIES_QUERIES], vars, (objs) =>
+      plan.phase2.map((f) => async () => {
+        const mapper = mapperOf(f.entity, opts.mode);
+        await each(f.entity, f.doc, f.vars, (objs) =>
           queue.write(objs, (o) => mapper(ctx, o.uuid, records(o))),
         );
-        await queue.steps(TABLES_OF[entity].flatMap((t) => writer.indexSteps(t)));
+        await queue.steps(tablesOf(f.entity, opts.mode).flatMap((t) => writer.indexSteps(t)));
       }),
       abort,
     );

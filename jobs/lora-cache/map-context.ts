@@ -14,6 +14,8 @@ export interface RowSink {
 
 export interface MapContext {
   mode: SnapshotMode;
+  /** YYYY-MM-DD in runner.timezone. */
+  today: string;
   classes: ClassCatalogue;
   dirty: DirtyData;
   sink: RowSink;

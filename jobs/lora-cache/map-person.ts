@@ -1,5 +1,6 @@
 /** MO person-related objects → snapshot rows: persons, engagements, leaves, IT users, associations, addresses. */
-import { fromDate, toDate, type MoValidity } from './dates.js';
+import { fromDate, OPEN_END, OPEN_START, toDate, type MoValidity } from './dates.js';
+import { engagementPeriod } from './engagement-periods.js';
 import { lenientTitle, primaryBoolean, strictClass, strictTitle, type MapContext } from './map-context.js';
 
 export interface MoPerson {
@@ -125,6 +126,37 @@ export function mapEngagement(ctx: MapContext, uuid: string, records: MoEngageme
     for (let i = 1; i <= 10; i++) row[`udvidelse_${i}`] = e[`extension_${i}`] ?? null;
     ctx.sink.add('engagementer', row);
   }
+}
+
+/**
+ * Actual mode: an engagement valid today or later with all its validities. The validity in effect today is the
+ * `engagementer` row (what MO's `current` gives); the whole period is the `engagement_perioder` row.
+ */
+export function mapEngagementWithPeriod(ctx: MapContext, uuid: string, records: MoEngagement[]): void {
+  const dated = records.map((rec) => ({
+    rec,
+    from: rec.validity?.from ? fromDate(rec.validity.from) : null,
+    to: rec.validity?.to ? toDate(rec.validity.to) : null,
+  }));
+  const period = engagementPeriod(dated, ctx.today);
+  if (!period) return;
+  const { rec: e, from } = period.effective;
+  if (from === null || from <= ctx.today) mapEngagement(ctx, uuid, [e]);
+  const row: Record<string, string | number | boolean | null> = {
+    uuid,
+    bruger_uuid: e.employee_uuid,
+    enhed_uuid: e.org_unit_uuid,
+    bvn: e.user_key,
+    stillingsbetegnelse_uuid: e.job_function_uuid ?? null,
+    stillingsbetegnelse_titel: lenientTitle(ctx, e.job_function_uuid, from ?? OPEN_START),
+    primær_boolean: e.is_primary ?? null,
+    startdato: fromDate(e.validity?.from),
+    slutdato: toDate(e.validity?.to),
+    første_startdato: period.firstStart ?? OPEN_START,
+    sidste_slutdato: period.lastEnd ?? OPEN_END,
+  };
+  for (let i = 1; i <= 10; i++) row[`udvidelse_${i}`] = e[`extension_${i}`] ?? null;
+  ctx.sink.add('engagement_perioder', row);
 }
 
 export function mapLeave(ctx: MapContext, uuid: string, records: MoLeave[]): void {

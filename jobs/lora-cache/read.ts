@@ -7,6 +7,7 @@ import DatabaseCtor, { type Database } from 'better-sqlite3';
 import type { JobPaths } from '../../orchestrator/job.js';
 import type { Settings } from '../../orchestrator/settings-store.js';
 import { SNAPSHOT_JOB, snapshotPath, type SnapshotMode } from './paths.js';
+import { snapshotTables } from './schema.js';
 
 export interface SnapshotInfo {
   mode: SnapshotMode;
@@ -94,6 +95,20 @@ export function openSnapshot(opts: OpenSnapshotOptions): SnapshotReader {
     db.close();
     throw new Error(
       `snapshot ${file} holds the ${info.mode} snapshot, not the ${mode} one; run ${job} again`,
+    );
+  }
+  const present = new Set(
+    (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(
+      (r) => r.name,
+    ),
+  );
+  const missing = snapshotTables(mode)
+    .map((t) => t.name)
+    .filter((t) => !present.has(t));
+  if (missing.length) {
+    db.close();
+    throw new Error(
+      `snapshot ${file} lacks table ${missing.join(', ')} (built by an older version); run ${job} again`,
     );
   }
   if (opts.notOlderThan && info.buildStarted.getTime() < opts.notOlderThan.getTime()) {

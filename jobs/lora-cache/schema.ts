@@ -4,6 +4,7 @@
  * The same definitions drive the SQL export (jobs/actual-state), so column order and types live here only.
  */
 import type { Database } from 'better-sqlite3';
+import type { SnapshotMode } from './paths.js';
 
 /** Column kinds; SQLite stores booleans as 0/1 and datetimes as ISO-8601 text. */
 export type ColumnType = 'id' | 'text' | 'integer' | 'boolean' | 'datetime';
@@ -216,6 +217,36 @@ export const SNAPSHOT_TABLES: readonly TableDef[] = [
   },
 ];
 
+/**
+ * Not in §3.6 (an addition of this project, actual mode only): one row per engagement valid today or starting
+ * later, with its whole period, so OS2sync's `use_lc_db` needs nothing from MO. The data columns come from the
+ * validity in effect today (else the first future one: startdato/slutdato are that validity's);
+ * `første_startdato` is the earliest validity start and `sidste_slutdato` the last end (`9999-12-31` = open).
+ * The SQL export does not copy it: its targets hold the §3.6 contract.
+ */
+export const ENGAGEMENT_PERIODS_TABLE: TableDef = {
+  name: 'engagement_perioder',
+  columns: [
+    id,
+    text('uuid'),
+    text('bruger_uuid'),
+    text('enhed_uuid'),
+    text('bvn'),
+    text('stillingsbetegnelse_uuid'),
+    text('stillingsbetegnelse_titel'),
+    bool('primær_boolean'),
+    ...udvidelser,
+    ...validity,
+    text('første_startdato'),
+    text('sidste_slutdato'),
+  ],
+};
+
+/** The data tables of a snapshot in `mode`: §3.6's, plus `engagement_perioder` in the actual state. */
+export function snapshotTables(mode: SnapshotMode): readonly TableDef[] {
+  return mode === 'actual' ? [...SNAPSHOT_TABLES, ENGAGEMENT_PERIODS_TABLE] : SNAPSHOT_TABLES;
+}
+
 /** One row per build (DIPEX's receipt): never cleared in export targets. */
 export const KVITTERING_TABLE: TableDef = {
   name: 'kvittering',
@@ -257,7 +288,8 @@ export type TableName =
   | 'it_forbindelser'
   | 'it_forbindelse_engagementer'
   | 'kle'
-  | 'enhedssammenkobling';
+  | 'enhedssammenkobling'
+  | 'engagement_perioder';
 
 export const SNAPSHOT_TABLE_NAMES = SNAPSHOT_TABLES.map((t) => t.name) as readonly TableName[];
 
@@ -274,7 +306,9 @@ export const INDEXED_COLUMNS: readonly string[] = [
 ];
 
 export function tableDef(name: string): TableDef {
-  const t = [...SNAPSHOT_TABLES, KVITTERING_TABLE, SNAPSHOT_INFO_TABLE].find((x) => x.name === name);
+  const t = [...SNAPSHOT_TABLES, ENGAGEMENT_PERIODS_TABLE, KVITTERING_TABLE, SNAPSHOT_INFO_TABLE].find(
+    (x) => x.name === name,
+  );
   if (!t) throw new Error(`unknown snapshot table ${name}`);
   return t;
 }
@@ -317,13 +351,17 @@ export function createIndexes(t: TableDef, as = t.name): string[] {
 }
 
 /**
- * Creates every table, index, `w<table>` compatibility view, `kvittering` and `snapshot_info` in an empty
- * database. Indexes are created up front; the builder may instead call it with `{indexes: false}` and
+ * Creates every table (default: the actual snapshot's), index, `w<table>` compatibility view, `kvittering` and
+ * `snapshot_info` in an empty database. Indexes are created up front; the builder may instead call it with `{indexes: false}` and
  * `createSnapshotIndexes` after the bulk load, which is faster.
  */
-export function createSnapshotSchema(db: Database, opts: { indexes?: boolean } = {}): void {
+export function createSnapshotSchema(
+  db: Database,
+  opts: { indexes?: boolean; tables?: readonly TableDef[] } = {},
+): void {
+  const tables = opts.tables ?? snapshotTables('actual');
   const ddl: string[] = [];
-  for (const t of SNAPSHOT_TABLES) {
+  for (const t of tables) {
     ddl.push(sqliteCreateTable(t));
     ddl.push(`CREATE VIEW ${quoteIdent(`w${t.name}`)} AS SELECT * FROM ${quoteIdent(t.name)}`);
   }
@@ -332,12 +370,12 @@ export function createSnapshotSchema(db: Database, opts: { indexes?: boolean } =
   db.transaction(() => {
     for (const s of ddl) db.exec(s);
   })();
-  if (opts.indexes !== false) createSnapshotIndexes(db);
+  if (opts.indexes !== false) createSnapshotIndexes(db, tables);
 }
 
-export function createSnapshotIndexes(db: Database): void {
+export function createSnapshotIndexes(db: Database, tables = snapshotTables('actual')): void {
   db.transaction(() => {
-    for (const t of SNAPSHOT_TABLES)
+    for (const t of tables)
       for (const s of createIndexes(t)) db.exec(s.replace('CREATE INDEX', 'CREATE INDEX IF NOT EXISTS'));
   })();
 }

@@ -14,7 +14,8 @@ import {
   createSnapshotIndexes,
   createSnapshotSchema,
   quoteIdent,
-  SNAPSHOT_TABLES,
+  snapshotTables,
+  type TableDef,
   type TableName,
 } from './schema.js';
 
@@ -56,7 +57,10 @@ export class SnapshotWriter implements RowSink {
   /** Time spent writing pages and finishing (ms): the SQLite part of the build. */
   writeMs = 0;
 
-  constructor(readonly target: string) {
+  constructor(
+    readonly target: string,
+    private readonly tables: readonly TableDef[] = snapshotTables('actual'),
+  ) {
     const dir = path.dirname(target);
     fs.mkdirSync(dir, { recursive: true });
     removeLeftoverTemps(target);
@@ -68,12 +72,12 @@ export class SnapshotWriter implements RowSink {
     this.db.pragma('locking_mode = EXCLUSIVE');
     this.db.pragma('cache_size = -32768');
     this.db.pragma('temp_store = FILE');
-    createSnapshotSchema(this.db, { indexes: false });
+    createSnapshotSchema(this.db, { indexes: false, tables });
     this.db.exec('CREATE TEMP TABLE dar_staging (uuid TEXT PRIMARY KEY, betegnelse TEXT)');
     this.darUpsert = this.db.prepare(
       'INSERT INTO dar_staging (uuid, betegnelse) VALUES (?, ?) ON CONFLICT(uuid) DO UPDATE SET betegnelse = excluded.betegnelse',
     );
-    for (const t of SNAPSHOT_TABLES) {
+    for (const t of tables) {
       const columns = columnNames(t.name).filter((c) => c !== 'id');
       const head = `INSERT INTO ${quoteIdent(t.name)} (${columns.map(quoteIdent).join(', ')}) VALUES `;
       const tuple = `(${columns.map(() => '?').join(', ')})`;
@@ -149,7 +153,7 @@ export class SnapshotWriter implements RowSink {
 
   /** One step per index of `table` (created early, while other entities are still being fetched). */
   indexSteps(table: TableName): (() => void)[] {
-    const t = SNAPSHOT_TABLES.find((x) => x.name === table)!;
+    const t = this.tables.find((x) => x.name === table)!;
     return createIndexes(t).map(
       (sql) => () => this.db.exec(sql.replace('CREATE INDEX', 'CREATE INDEX IF NOT EXISTS')),
     );
@@ -175,7 +179,7 @@ export class SnapshotWriter implements RowSink {
       )
       .run();
     this.counts.set('dar_adresser', this.counts.get('dar_adresser')! + dar.changes);
-    createSnapshotIndexes(this.db);
+    createSnapshotIndexes(this.db, this.tables);
     const counts = this.rowCounts();
     this.db
       .prepare('INSERT INTO kvittering (query_tid, start_levering_tid, slut_levering_tid) VALUES (?, ?, ?)')

@@ -201,16 +201,3 @@ function engagementsFromPages(
     return rec ? [rec] : [];
   });
 }
-
-/** Only the engagement timelines (use_lc_db with a snapshot that lacks them). */
-export async function readEngagementsFromMo(
-  client: MoClient,
-  today: string,
-  title: (uuid: string | null) => string,
-): Promise<RawData['engagements']> {
-  return engagementsFromPages(
-    await all<EngagementObject>(client, engagementsQuery, { from: today }),
-    title,
-    today,
-  );
-}

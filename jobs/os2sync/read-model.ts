@@ -5,7 +5,7 @@ import { createMoClient, type MoClient } from '../clients/mo.js';
 import { openSnapshot } from '../lora-cache/read.js';
 import { assembleModel } from './assemble.js';
 import type { MoModel } from './model.js';
-import { readEngagementsFromMo, readFromMo } from './read-mo.js';
+import { readFromMo } from './read-mo.js';
 import { readFromSnapshot } from './read-snapshot.js';
 import type { Os2syncConfig } from './config.js';
 
@@ -45,27 +45,7 @@ export async function readModel(ctx: JobContext, cfg: Os2syncConfig, today: stri
       );
     }
     const raw = readFromSnapshot(snapshot.db, needs, today);
-    let moRequests = 0;
-    let engagements = raw.engagements;
-    if (engagements === null) {
-      // The snapshot lacks engagement timelines: take them (only them) from MO.
-      const titles = new Map(
-        (
-          snapshot.db.prepare('SELECT uuid, titel FROM klasser').all() as {
-            uuid: string;
-            titel: string | null;
-          }[]
-        ).map((r) => [r.uuid, r.titel]),
-      );
-      const client = moClient(ctx, cfg);
-      try {
-        engagements = await readEngagementsFromMo(client, today, (u) => (u ? (titles.get(u) ?? u) : ''));
-        moRequests = client.requestCount;
-      } finally {
-        client.close();
-      }
-    }
-    return { model: assembleModel({ ...raw, engagements }), moRequests, source: `snapshot ${snapshot.path}` };
+    return { model: assembleModel(raw), moRequests: 0, source: `snapshot ${snapshot.path}` };
   } finally {
     snapshot.close();
   }

@@ -1,9 +1,10 @@
 /**
- * Reads the actual-state snapshot (`os2sync.use_lc_db`) into the same flat rows as read-mo.ts.
- * Engagement timelines (StartDate/StopDate, future engagements: decision 7) come from the snapshot's
- * `engagement_perioder` table when the snapshot has it, else from one paged MO query.
+ * Reads the actual-state snapshot (`os2sync.use_lc_db`) into the same flat rows as read-mo.ts. Engagement
+ * timelines (StartDate/StopDate, future engagements: decision 7) come from the snapshot's `engagement_perioder`
+ * table, built by the rule read-mo.ts applies (jobs/lora-cache/engagement-periods.ts): nothing is read from MO.
  */
 import type { Database } from 'better-sqlite3';
+import { OPEN_END } from '../lora-cache/dates.js';
 import { SCOPE_LABELS } from '../lora-cache/map-person.js';
 import type { RawData } from './assemble.js';
 
@@ -12,18 +13,11 @@ const SCOPE_BY_LABEL = new Map(Object.entries(SCOPE_LABELS).map(([scope, label])
 type Row = Record<string, string | number | null>;
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
-export function snapshotHasEngagementTimelines(db: Database): boolean {
-  return (
-    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'engagement_perioder'").get() !==
-    undefined
-  );
-}
-
 export function readFromSnapshot(
   db: Database,
   needs: { managers: boolean; kles: boolean },
   today: string,
-): Omit<RawData, 'engagements'> & { engagements: RawData['engagements'] | null } {
+): RawData {
   const rows = (sql: string): Row[] => db.prepare(sql).all() as Row[];
 
   const units = rows(
@@ -120,22 +114,19 @@ export function readFromSnapshot(
     cpr: r.cpr === null || r.cpr === '' ? null : String(r.cpr),
   }));
 
-  let engagements: RawData['engagements'] | null = null;
-  if (snapshotHasEngagementTimelines(db)) {
-    engagements = rows(
-      'SELECT uuid, bruger_uuid, enhed_uuid, stillingsbetegnelse_titel, "primær_boolean" AS is_primary, "første_startdato" AS start, "sidste_slutdato" AS stop, slutdato FROM engagement_perioder',
-    )
-      .filter((r) => r.stop === null || r.stop === '9999-12-31' || String(r.stop) >= today)
-      .map((r) => ({
-        uuid: String(r.uuid),
-        personUuid: String(r.bruger_uuid),
-        unitUuid: String(r.enhed_uuid),
-        jobFunction: String(r.stillingsbetegnelse_titel ?? ''),
-        isPrimary: r.is_primary === 1,
-        startDate: String(r.start),
-        stopDate: r.stop === null || r.stop === '9999-12-31' ? null : String(r.stop),
-      }));
-  }
+  const engagements = rows(
+    'SELECT uuid, bruger_uuid, enhed_uuid, stillingsbetegnelse_titel, "primær_boolean" AS is_primary, "første_startdato" AS start, "sidste_slutdato" AS stop FROM engagement_perioder',
+  )
+    .filter((r) => r.stop === null || r.stop === OPEN_END || String(r.stop) >= today)
+    .map((r) => ({
+      uuid: String(r.uuid),
+      personUuid: String(r.bruger_uuid),
+      unitUuid: String(r.enhed_uuid),
+      jobFunction: String(r.stillingsbetegnelse_titel ?? ''),
+      isPrimary: r.is_primary === 1,
+      startDate: String(r.start),
+      stopDate: r.stop === null || r.stop === OPEN_END ? null : String(r.stop),
+    }));
   return {
     units,
     hierarchyClasses,

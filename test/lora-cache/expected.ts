@@ -29,6 +29,14 @@ export function expectedRowCounts(fixture: Fixture, mode: SnapshotMode): Record<
       .map((a) => a.value),
   );
   const historicClasses = mode === 'actual' ? c.classes.objects : fixture.classes.length;
+  const engagementPeriods: Record<string, number> =
+    mode === 'actual'
+      ? {
+          engagement_perioder: fixture.engagements.filter((e) =>
+            e.validities.some((v) => overlaps(v.from, v.to, fixture.today, null)),
+          ).length,
+        }
+      : {};
   return {
     facetter: c.facets.objects,
     klasser: historicClasses,
@@ -46,6 +54,7 @@ export function expectedRowCounts(fixture: Fixture, mode: SnapshotMode): Record<
     it_forbindelse_engagementer: all(fixture.itusers).reduce((n, i) => n + i.engagements.length, 0),
     kle: all(fixture.kles).reduce((n, k) => n + k.kle_aspects.length, 0),
     enhedssammenkobling: c.related_units.validities,
+    ...engagementPeriods,
   };
 }
 

@@ -3,13 +3,18 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { makeJobContext, type TestJobContext } from '../helpers/job-context.js';
-import { createSnapshotSchema, SNAPSHOT_TABLES, columnNames } from '../../jobs/lora-cache/schema.js';
+import {
+  createSnapshotSchema,
+  SNAPSHOT_TABLES,
+  columnNames,
+  snapshotTables,
+} from '../../jobs/lora-cache/schema.js';
 import { openSnapshot } from '../../jobs/lora-cache/read.js';
 import { snapshotPath } from '../../jobs/lora-cache/paths.js';
 
-function writeSnapshot(file: string, started: Date): void {
+function writeSnapshot(file: string, started: Date, tables = snapshotTables('actual')): void {
   const db = new Database(file);
-  createSnapshotSchema(db);
+  createSnapshotSchema(db, { tables });
   db.prepare(
     `INSERT INTO snapshot_info (mode, mo_url, graphql_version, build_started, build_finished, export_cpr, row_counts, builder)
      VALUES ('actual', 'http://mo', '29', ?, ?, 1, '{"brugere":1}', 'test')`,
@@ -98,6 +103,13 @@ describe('lora-cache schema and reader', () => {
     writeSnapshot(path.join(ctx.paths.cache, 'historic.db'), new Date());
     expect(() => openSnapshot({ settings: ctx.settings, paths: ctx.paths, mode: 'historic' })).to.throw(
       /historic\.db holds the actual snapshot, not the historic one; run exports_historic_cache_loracache again$/,
+    );
+  });
+
+  it('refuses a snapshot lacking a table of its mode (built by an older version)', () => {
+    writeSnapshot(path.join(ctx.paths.cache, 'actual_state.db'), new Date(), SNAPSHOT_TABLES);
+    expect(() => openSnapshot({ settings: ctx.settings, paths: ctx.paths })).to.throw(
+      /actual_state\.db lacks table engagement_perioder \(built by an older version\); run exports_cache_loracache again$/,
     );
   });
 

@@ -9,18 +9,19 @@ import type { Fixture } from '../fixtures/types.js';
 import { makeJobContext, type TestJobContext } from '../helpers/job-context.js';
 import { runActual, runHistoric, runHistoricSkipPast } from '../../jobs/lora-cache/run.js';
 import { openSnapshot } from '../../jobs/lora-cache/read.js';
-import { SNAPSHOT_TABLES, quoteIdent } from '../../jobs/lora-cache/schema.js';
+import { snapshotTables, quoteIdent } from '../../jobs/lora-cache/schema.js';
+import type { SnapshotMode } from '../../jobs/lora-cache/paths.js';
 import { SnapshotWriter } from '../../jobs/lora-cache/writer.js';
 import type { JobContext, JobResult } from '../../orchestrator/job.js';
 import { classInfo, expectedRowCounts, shown } from './expected.js';
 
 type Run = (ctx: JobContext) => Promise<JobResult>;
 
-function counts(file: string): Record<string, number> {
+function counts(file: string, mode: SnapshotMode): Record<string, number> {
   const db = new Database(file, { readonly: true });
   try {
     return Object.fromEntries(
-      SNAPSHOT_TABLES.map((t) => [
+      snapshotTables(mode).map((t) => [
         t.name,
         (db.prepare(`SELECT count(*) AS n FROM ${quoteIdent(t.name)}`).get() as { n: number }).n,
       ]),
@@ -31,11 +32,11 @@ function counts(file: string): Record<string, number> {
 }
 
 /** Every table's rows without `id`, sorted: ids follow arrival order, which concurrency may change. */
-function contentsWithoutIds(file: string): Record<string, string[]> {
+function contentsWithoutIds(file: string, mode: SnapshotMode = 'actual'): Record<string, string[]> {
   const db = new Database(file, { readonly: true });
   try {
     return Object.fromEntries(
-      SNAPSHOT_TABLES.map((t) => {
+      snapshotTables(mode).map((t) => {
         const cols = t.columns.filter((c) => c.name !== 'id').map((c) => quoteIdent(c.name));
         const rows = db
           .prepare(`SELECT ${cols.join(', ')} FROM ${quoteIdent(t.name)}`)
@@ -94,7 +95,7 @@ describe('lora-cache snapshot jobs against the MO emulator', function () {
     after(() => db.close());
 
     it('has the row count of every table the fixture implies (objects valid today)', () => {
-      expect(counts(path.join(ctx.paths.cache, 'actual_state.db'))).to.deep.equal(
+      expect(counts(path.join(ctx.paths.cache, 'actual_state.db'), 'actual')).to.deep.equal(
         expectedRowCounts(fx, 'actual'),
       );
       expect(result.warnings).to.deep.equal([]);
@@ -201,6 +202,68 @@ describe('lora-cache snapshot jobs against the MO emulator', function () {
       });
     });
 
+    it('engagement_perioder: present and future engagements with their whole period, ended ones left out', () => {
+      const today = fx.today;
+      const open = (d: string | null) => d ?? '9999-12-31';
+      const future = fx.engagements.find((e) =>
+        e.validities.every((v) => v.from !== null && v.from > today),
+      )!;
+      const withPast = fx.engagements.find(
+        (e) => e.validities.length > 1 && e.validities[0].to !== null && e.validities[0].to < today,
+      )!;
+      const withFuture = fx.engagements.find(
+        (e) =>
+          e.validities.length > 1 &&
+          e.validities.some((v) => v.from !== null && v.from <= today && v.to !== null && v.to >= today) &&
+          e.validities.some((v) => v.from !== null && v.from > today),
+      )!;
+      const ended = fx.engagements.find((e) => e.validities.every((v) => v.to !== null && v.to < today))!;
+      for (const [what, e] of Object.entries({ future, withPast, withFuture, ended }))
+        expect(e, `fixture S has an engagement like ${what}`).to.not.equal(undefined);
+
+      const f = future.validities[0];
+      expect(row('engagement_perioder', 'uuid = ?', future.uuid)).to.include({
+        bruger_uuid: f.person,
+        enhed_uuid: f.org_unit,
+        bvn: f.user_key,
+        stillingsbetegnelse_uuid: f.job_function,
+        stillingsbetegnelse_titel: classInfo(fx, f.job_function)!.name,
+        startdato: f.from,
+        slutdato: open(f.to),
+        første_startdato: f.from,
+        sidste_slutdato: open(f.to),
+      });
+      expect(
+        rows('engagementer', 'uuid = ?', future.uuid),
+        'not in engagementer before it starts',
+      ).to.have.length(0);
+
+      const now = current(fx.engagements, withPast.uuid);
+      expect(row('engagement_perioder', 'uuid = ?', withPast.uuid)).to.include({
+        stillingsbetegnelse_titel: classInfo(fx, now.job_function)!.name,
+        udvidelse_1: now.extension_1,
+        startdato: now.from,
+        første_startdato: withPast.validities[0].from,
+        sidste_slutdato: open(withPast.validities[withPast.validities.length - 1].to),
+      });
+
+      const last = withFuture.validities[withFuture.validities.length - 1];
+      const nowF = current(fx.engagements, withFuture.uuid);
+      const p = row('engagement_perioder', 'uuid = ?', withFuture.uuid);
+      const e = row('engagementer', 'uuid = ?', withFuture.uuid);
+      expect(p).to.include({ startdato: nowF.from, slutdato: nowF.to, sidste_slutdato: open(last.to) });
+      for (const col of [
+        'bruger_uuid',
+        'enhed_uuid',
+        'stillingsbetegnelse_titel',
+        'primær_boolean',
+        'udvidelse_1',
+      ])
+        expect(p[col], col).to.equal(e[col]);
+
+      expect(rows('engagement_perioder', 'uuid = ?', ended.uuid)).to.have.length(0);
+    });
+
     it('adresser and dar_adresser: DAR address text, scope labels, visibility', () => {
       const dar = fx.addresses.find(
         (a) => classInfo(fx, current(fx.addresses, a.uuid)?.address_type)?.scope === 'DAR',
@@ -302,7 +365,7 @@ describe('lora-cache snapshot jobs against the MO emulator', function () {
     });
 
     it('the w<table> views show the same rows (lc-for-jobs compatibility)', () => {
-      for (const t of SNAPSHOT_TABLES) {
+      for (const t of snapshotTables('actual')) {
         const n = (name: string) =>
           (db.prepare(`SELECT count(*) AS n FROM ${quoteIdent(name)}`).get() as { n: number }).n;
         expect(n(`w${t.name}`), t.name).to.equal(n(t.name));
@@ -332,7 +395,7 @@ describe('lora-cache snapshot jobs against the MO emulator', function () {
       await runActual(context({ 'mora.page_size': 50 }, ctx.paths.state)).then(
         () => expect.fail('the build should fail'),
         (err: Error) =>
-          expect(err.message).to.match(/LoraCacheEngagementsCurrent: injected resolver failure/),
+          expect(err.message).to.match(/LoraCacheEngagementsValidities: injected resolver failure/),
       );
     } finally {
       mo.setFaults({});
@@ -483,15 +546,21 @@ describe('lora-cache snapshot jobs against the MO emulator', function () {
   it('historic: every validity period; skip-past: present and future periods', async () => {
     const h = context();
     await runHistoric(h);
-    expect(counts(path.join(h.paths.cache, 'historic.db'))).to.deep.equal(expectedRowCounts(fx, 'historic'));
+    expect(counts(path.join(h.paths.cache, 'historic.db'), 'historic')).to.deep.equal(
+      expectedRowCounts(fx, 'historic'),
+    );
     const s = context();
     await runHistoricSkipPast(s);
-    expect(counts(path.join(s.paths.cache, 'historic_skip_past.db'))).to.deep.equal(
+    expect(counts(path.join(s.paths.cache, 'historic_skip_past.db'), 'historic_skip_past')).to.deep.equal(
       expectedRowCounts(fx, 'historic_skip_past'),
     );
     const r = openSnapshot({ settings: h.settings, paths: h.paths, mode: 'historic' });
     try {
       expect(r.info.mode).to.equal('historic');
+      expect(
+        r.db.prepare("SELECT name FROM sqlite_master WHERE name LIKE '%engagement_perioder'").all(),
+        'engagement_perioder is an actual-state table only',
+      ).to.deep.equal([]);
       expect(
         r.db
           .prepare(
@@ -606,7 +675,7 @@ describe('lora-cache snapshot: fixture M', function () {
       const ctx = makeJobContext('x', { 'mora.base': mo.url });
       try {
         await (run as Run)(ctx);
-        const got = counts(path.join(ctx.paths.cache, file));
+        const got = counts(path.join(ctx.paths.cache, file), mode);
         expect(got).to.deep.equal(expectedRowCounts(mo.fixture, mode));
         expect(got.enhedssammenkobling).to.be.greaterThan(0);
         const pair = mo.fixture.related_units.find((u) => shown(mo.fixture, mode, u).length)!;

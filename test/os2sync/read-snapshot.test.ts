@@ -1,8 +1,8 @@
 /** The snapshot reader on a hand-made snapshot: label mapping, DAR names, KLE aspects, IT-user bindings, engagement timelines. */
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
-import { createSnapshotSchema, quoteIdent } from '../../jobs/lora-cache/schema.js';
-import { readFromSnapshot, snapshotHasEngagementTimelines } from '../../jobs/os2sync/read-snapshot.js';
+import { createSnapshotSchema, quoteIdent, snapshotTables } from '../../jobs/lora-cache/schema.js';
+import { readFromSnapshot } from '../../jobs/os2sync/read-snapshot.js';
 import { assembleModel } from '../../jobs/os2sync/assemble.js';
 
 function insert(db: Database.Database, table: string, row: Record<string, unknown>): void {
@@ -14,7 +14,7 @@ function insert(db: Database.Database, table: string, row: Record<string, unknow
 
 describe('os2sync snapshot reader', () => {
   const db = new Database(':memory:');
-  createSnapshotSchema(db);
+  createSnapshotSchema(db, { tables: snapshotTables('actual') });
   insert(db, 'klasser', { uuid: 'h1', titel: 'Linjeorganisation', facet_bvn: 'org_unit_hierarchy' });
   insert(db, 'enheder', { uuid: 'u1', navn: 'Top', forældreenhed_uuid: null, opmærkning_uuid: 'h1' });
   insert(db, 'brugere', {
@@ -59,11 +59,10 @@ describe('os2sync snapshot reader', () => {
   insert(db, 'it_forbindelse_engagementer', { it_forbindelse_uuid: 'i1', engagement_uuid: 'e1' });
   insert(db, 'ledere', { enhed_uuid: 'u1', bruger_uuid: null });
 
-  it('without engagement timelines it asks for them from MO (engagements null)', () => {
-    expect(snapshotHasEngagementTimelines(db)).to.equal(false);
+  it('maps units, persons, addresses, KLE, managers and IT users', () => {
     const raw = readFromSnapshot(db, { managers: true, kles: true }, '2026-01-01');
-    expect(raw.engagements).to.equal(null);
-    const model = assembleModel({ ...raw, engagements: [] });
+    expect(raw.engagements).to.deep.equal([]);
+    const model = assembleModel(raw);
     const unit = model.units.get('u1')!;
     expect(unit.addresses.map((a) => [a.scope, a.name])).to.deep.equal([['DAR', 'Nørregade 1, 9999 By']]);
     expect(unit.kles).to.deep.equal([{ uuid: 'k1', numberUuid: 'n1', aspects: ['Ansvarlig', 'Udførende'] }]);
@@ -79,10 +78,7 @@ describe('os2sync snapshot reader', () => {
     });
   });
 
-  it('reads engagement_perioder when the snapshot has it: first start, last end, future ones, ended ones dropped', () => {
-    db.exec(
-      'CREATE TABLE engagement_perioder (id INTEGER PRIMARY KEY, uuid TEXT, bruger_uuid TEXT, enhed_uuid TEXT, stillingsbetegnelse_titel TEXT, "primær_boolean" INTEGER, udvidelse_1 TEXT, udvidelse_3 TEXT, startdato TEXT, slutdato TEXT, "første_startdato" TEXT, "sidste_slutdato" TEXT)',
-    );
+  it('reads engagement_perioder: first start, last end, future ones, ended ones dropped', () => {
     insert(db, 'engagement_perioder', {
       uuid: 'e1',
       bruger_uuid: 'p1',
