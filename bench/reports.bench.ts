@@ -3,16 +3,15 @@
  * from a fixture-L sized snapshot. The job runs in a child process so its peak RSS is its own.
  * Budgets (DESIGN §10): wall time ≤ 20 s, peak RSS ≤ 300 MB.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { exportsCacheLoracache } from '../jobs/lora-cache/definition.js';
 import { startMoEmulator } from '../test/emulators/mo/index.js';
 import { generateFixture } from '../test/fixtures/generate.js';
 import { makeJobContext } from '../test/helpers/job-context.js';
 import { SIZE_L, writeSyntheticSnapshot } from '../test/reports/synthetic-snapshot.js';
+import { childArgs, reportToParent, runBenchChild } from './child-process.js';
 
 const CHILD_FLAG = '--reports-bench-child';
 const WALL_BUDGET_S = 20;
@@ -20,24 +19,11 @@ const RSS_BUDGET_MB = 300;
 
 interface ChildResult {
   wallMs: number;
-  maxRssMb: number;
   rows: number;
   files: number;
 }
 
-/** Loader flags (tsx under development) the child needs to load this module the same way. */
-function loaderArgs(): string[] {
-  const out: string[] = [];
-  const argv = process.execArgv;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (['--import', '--require', '--loader', '-r'].includes(a) && argv[i + 1]) out.push(a, argv[++i]!);
-    else if (/^--(import|require|loader)=/.test(a)) out.push(a);
-  }
-  return out;
-}
-
-async function child(stateDir: string): Promise<void> {
+async function child(stateDir: string): Promise<ChildResult> {
   const { run } = await import('../jobs/reports/run-engagements-managers.js');
   const ctx = makeJobContext(
     'reports_engagements_managers',
@@ -48,34 +34,7 @@ async function child(stateDir: string): Promise<void> {
   const started = process.hrtime.bigint();
   const result = await run(ctx);
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const out: ChildResult = {
-    wallMs,
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
-    rows: result.counters?.rows ?? 0,
-    files: result.outputs?.length ?? 0,
-  };
-  process.stdout.write(`${JSON.stringify(out)}\n`);
-}
-
-function runChild(stateDir: string): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(
-      process.execPath,
-      [...loaderArgs(), fileURLToPath(import.meta.url), CHILD_FLAG, stateDir],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let stdout = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.on('error', reject);
-    proc.on('close', (code) => {
-      const line = stdout.trim().split('\n').at(-1) ?? '';
-      if (code !== 0 || !line.startsWith('{'))
-        reject(new Error(`reports bench child exited ${code}: ${stdout.trim()}`));
-      else resolve(JSON.parse(line) as ChildResult);
-    });
-  });
+  return { wallMs, rows: result.counters?.rows ?? 0, files: result.outputs?.length ?? 0 };
 }
 
 /** Fixture L served by the MO emulator, snapshot built by the real snapshot job. */
@@ -108,7 +67,7 @@ export default async function bench(): Promise<void> {
       what = await buildFixtureLSnapshot(stateDir);
     }
     console.log(`reports/snapshot: ${what}, ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const r = await runChild(stateDir);
+    const r = await runBenchChild<ChildResult>(import.meta.url, CHILD_FLAG, [stateDir]);
     const wallS = r.wallMs / 1000;
     console.log(`reports/engagements_managers rows: ${r.rows} (×2 reports, ${r.files} files)`);
     console.log(`reports/engagements_managers wall time: ${wallS.toFixed(2)} s`);
@@ -124,9 +83,5 @@ export default async function bench(): Promise<void> {
   }
 }
 
-if (process.argv[2] === CHILD_FLAG) {
-  child(process.argv[3]!).catch((err: unknown) => {
-    process.stderr.write(`${(err as Error).message}\n`);
-    process.exitCode = 1;
-  });
-}
+const asChild = childArgs(CHILD_FLAG);
+if (asChild) reportToParent(() => child(asChild[0]!));
