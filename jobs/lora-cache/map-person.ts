@@ -1,7 +1,14 @@
 /** MO person-related objects → snapshot rows: persons, engagements, leaves, IT users, associations, addresses. */
 import { fromDate, OPEN_END, OPEN_START, toDate, type MoValidity } from './dates.js';
 import { engagementPeriod } from './engagement-periods.js';
-import { lenientTitle, primaryBoolean, strictClass, strictTitle, type MapContext } from './map-context.js';
+import {
+  lenientTitle,
+  primaryBoolean,
+  strictClass,
+  strictTitle,
+  type MapContext,
+  type Row,
+} from './map-context.js';
 
 export interface MoPerson {
   uuid: string;
@@ -104,33 +111,37 @@ export function mapPerson(ctx: MapContext, uuid: string, records: MoPerson[]): v
   }
 }
 
+/** The `engagementer` row of one engagement validity. */
+function engagementRow(ctx: MapContext, uuid: string, e: MoEngagement): Row {
+  const start = fromDate(e.validity?.from);
+  const row: Row = {
+    uuid,
+    bruger_uuid: e.employee_uuid,
+    enhed_uuid: e.org_unit_uuid,
+    bvn: e.user_key,
+    arbejdstidsfraktion: e.fraction ?? null,
+    engagementstype_uuid: e.engagement_type_uuid ?? null,
+    engagementstype_titel: lenientTitle(ctx, e.engagement_type_uuid, start),
+    primærtype_uuid: e.primary_uuid ?? null,
+    primærtype_titel: strictTitle(ctx, 'engagementer.primærtype_uuid', e.primary_uuid, start, uuid, ''),
+    stillingsbetegnelse_uuid: e.job_function_uuid ?? null,
+    stillingsbetegnelse_titel: lenientTitle(ctx, e.job_function_uuid, start),
+    primær_boolean: e.is_primary ?? null,
+    startdato: start,
+    slutdato: toDate(e.validity?.to),
+  };
+  for (let i = 1; i <= 10; i++) row[`udvidelse_${i}`] = e[`extension_${i}`] ?? null;
+  return row;
+}
+
 export function mapEngagement(ctx: MapContext, uuid: string, records: MoEngagement[]): void {
-  for (const e of records) {
-    const start = fromDate(e.validity?.from);
-    const row: Record<string, string | number | boolean | null> = {
-      uuid,
-      bruger_uuid: e.employee_uuid,
-      enhed_uuid: e.org_unit_uuid,
-      bvn: e.user_key,
-      arbejdstidsfraktion: e.fraction ?? null,
-      engagementstype_uuid: e.engagement_type_uuid ?? null,
-      engagementstype_titel: lenientTitle(ctx, e.engagement_type_uuid, start),
-      primærtype_uuid: e.primary_uuid ?? null,
-      primærtype_titel: strictTitle(ctx, 'engagementer.primærtype_uuid', e.primary_uuid, start, uuid, ''),
-      stillingsbetegnelse_uuid: e.job_function_uuid ?? null,
-      stillingsbetegnelse_titel: lenientTitle(ctx, e.job_function_uuid, start),
-      primær_boolean: e.is_primary ?? null,
-      startdato: start,
-      slutdato: toDate(e.validity?.to),
-    };
-    for (let i = 1; i <= 10; i++) row[`udvidelse_${i}`] = e[`extension_${i}`] ?? null;
-    ctx.sink.add('engagementer', row);
-  }
+  for (const e of records) ctx.sink.add('engagementer', engagementRow(ctx, uuid, e));
 }
 
 /**
  * Actual mode: an engagement valid today or later with all its validities. The validity in effect today is the
- * `engagementer` row (what MO's `current` gives); the whole period is the `engagement_perioder` row.
+ * `engagementer` row (what MO's `current` gives); the same columns plus the whole period are the
+ * `engagement_perioder` row (the writer takes the columns each table has).
  */
 export function mapEngagementWithPeriod(ctx: MapContext, uuid: string, records: MoEngagement[]): void {
   const dated = records.map((rec) => ({
@@ -140,23 +151,14 @@ export function mapEngagementWithPeriod(ctx: MapContext, uuid: string, records: 
   }));
   const period = engagementPeriod(dated, ctx.today);
   if (!period) return;
-  const { rec: e, from } = period.effective;
-  if (from === null || from <= ctx.today) mapEngagement(ctx, uuid, [e]);
-  const row: Record<string, string | number | boolean | null> = {
-    uuid,
-    bruger_uuid: e.employee_uuid,
-    enhed_uuid: e.org_unit_uuid,
-    bvn: e.user_key,
-    stillingsbetegnelse_uuid: e.job_function_uuid ?? null,
-    stillingsbetegnelse_titel: lenientTitle(ctx, e.job_function_uuid, from ?? OPEN_START),
-    primær_boolean: e.is_primary ?? null,
-    startdato: fromDate(e.validity?.from),
-    slutdato: toDate(e.validity?.to),
+  const { rec, from } = period.effective;
+  const row = engagementRow(ctx, uuid, rec);
+  if (from === null || from <= ctx.today) ctx.sink.add('engagementer', row);
+  ctx.sink.add('engagement_perioder', {
+    ...row,
     første_startdato: period.firstStart ?? OPEN_START,
     sidste_slutdato: period.lastEnd ?? OPEN_END,
-  };
-  for (let i = 1; i <= 10; i++) row[`udvidelse_${i}`] = e[`extension_${i}`] ?? null;
-  ctx.sink.add('engagement_perioder', row);
+  });
 }
 
 export function mapLeave(ctx: MapContext, uuid: string, records: MoLeave[]): void {

@@ -110,6 +110,45 @@ describe('job-runner run (spawned)', function () {
     expect(fs.existsSync(path.join(sb.stateDir, 'run.lock'))).to.equal(false);
   });
 
+  it("logs --follow prints a running job's log as it grows and exits when the job ends", async () => {
+    const sb = sandbox();
+    const go = path.join(sb.dir, 'GO');
+    sb.write({
+      'runner.jobs': {
+        slow: {
+          stage: 'prepare',
+          command: `echo first line; while [ ! -f ${go} ]; do sleep 0.1; done; echo second line`,
+        },
+      },
+    });
+    const night = startCli(sb, ['run']);
+    try {
+      const running = async () => {
+        const status = JSON.parse((await cli(sb, ['status', '--json'])).stdout || '{}');
+        const job = status.jobs?.find((j: { name: string }) => j.name === 'slow');
+        return (
+          job?.status === 'running' && job.log && fs.readFileSync(job.log, 'utf8').includes('first line')
+        );
+      };
+      for (let i = 0; !(await running()); i++) {
+        if (i > 100) throw new Error('the job did not start');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const follow = startCli(sb, ['logs', 'slow', '--follow']);
+      let seen = '';
+      follow.child.stdout!.on('data', (d) => (seen += d));
+      await waitFor(() => seen.includes('first line'));
+      expect(seen).not.to.contain('second line');
+      fs.writeFileSync(go, '');
+      const followed = await follow.done;
+      expect(followed.code, followed.stderr).to.equal(0);
+      expect(followed.stdout).to.match(/first line[\s\S]*second line/);
+    } finally {
+      fs.writeFileSync(go, ''); // a failed assertion must not leave the job waiting
+    }
+    expect((await night.done).code).to.equal(0);
+  });
+
   it('names the closest jobs for an unknown one, and exits 0 for a clean night', async () => {
     const sb = sandbox(jobs(false));
     const bad = await cli(sb, ['run', 'exprots']);
