@@ -5,9 +5,8 @@ import path from 'node:path';
 import type { JobRecord, RunSummary } from '../../orchestrator/events.js';
 import { PushgatewayObserver } from '../../orchestrator/metrics/pushgateway.js';
 import { defaultObservers } from '../../orchestrator/observers.js';
-import { runJobs } from '../../orchestrator/run-night.js';
 import { Settings } from '../../orchestrator/settings-store.js';
-import { commandJobs } from '../../jobs/command.js';
+import { quietNight } from '../helpers/quiet-night.js';
 import { parseExposition, startPushgateway, type StandIn } from './pushgateway-stand-in.js';
 
 class Lines {
@@ -219,14 +218,7 @@ describe('metrics through a real run (engine + command jobs)', () => {
     const gw = await startPushgateway();
     try {
       const settings = settingsFor(gw.base, path.join(tmp, 'live'));
-      const result = await runJobs({
-        settings,
-        jobs: commandJobs(settings),
-        trigger: 'cli',
-        console: false,
-        env: {},
-        root: tmp,
-      });
+      const result = await quietNight(settings, { root: tmp });
       expect(result.exitCode).to.equal(1);
       const ends = new Map(
         gw.pushes.filter((p) => !p.path.endsWith('/')).map((p) => [p.path, parseExposition(p.body)]),
@@ -257,14 +249,7 @@ describe('metrics through a real run (engine + command jobs)', () => {
     const dead = await startPushgateway();
     await dead.close();
     const settings = settingsFor(dead.base, path.join(tmp, 'dead'));
-    const result = await runJobs({
-      settings,
-      jobs: commandJobs(settings),
-      trigger: 'cli',
-      console: false,
-      env: {},
-      root: tmp,
-    });
+    const result = await quietNight(settings, { root: tmp });
     expect(result.exitCode).to.equal(1);
     expect(result.jobs.find((j) => j.name === 'ok_job')?.status).to.equal('succeeded');
     const runLog = fs.readFileSync(path.join(result.logDir, 'run.jsonl'), 'utf8');

@@ -7,9 +7,8 @@ import { EmailAlertObserver, type EmailAlertOptions } from '../../orchestrator/n
 import { composeAlert } from '../../orchestrator/notify/message.js';
 import { defaultObservers } from '../../orchestrator/observers.js';
 import { makeRedactor } from '../../orchestrator/redact.js';
-import { runJobs } from '../../orchestrator/run-night.js';
 import { Settings } from '../../orchestrator/settings-store.js';
-import { commandJobs } from '../../jobs/command.js';
+import { quietNight } from '../helpers/quiet-night.js';
 import { bodyOf, startSilentServer, startSmtp, subjectOf, type SmtpStandIn } from './smtp-stand-in.js';
 
 const CPR_RE = /\b\d{6}-?\d{4}\b/;
@@ -232,14 +231,7 @@ describe('notify through a real run (engine + command jobs)', () => {
         path.join(tmp, 'run-ok'),
         `smtp://alerts:smtp-pa55word@127.0.0.1:${smtp.port}?tls.rejectUnauthorized=false`,
       );
-      const result = await runJobs({
-        settings,
-        jobs: commandJobs(settings),
-        trigger: 'cli',
-        console: false,
-        env: {},
-        root: tmp,
-      });
+      const result = await quietNight(settings, { root: tmp });
       expect(result.exitCode).to.equal(1);
       expect(smtp.mails).to.have.length(1);
       const body = bodyOf(smtp.mails[0]!.raw);
@@ -262,14 +254,7 @@ describe('notify through a real run (engine + command jobs)', () => {
       `smtp://alerts:smtp-pa55word@127.0.0.1:${gone.port}`,
     );
     const started = Date.now();
-    const result = await runJobs({
-      settings,
-      jobs: commandJobs(settings),
-      trigger: 'cli',
-      console: false,
-      env: {},
-      root: tmp,
-    });
+    const result = await quietNight(settings, { root: tmp });
     expect(Date.now() - started).to.be.lessThan(10_000);
     expect(result.exitCode).to.equal(1);
     expect(result.jobs.find((j) => j.name === 'good')?.status).to.equal('succeeded');

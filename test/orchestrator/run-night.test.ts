@@ -7,6 +7,7 @@ import { openHistory } from '../../orchestrator/history.js';
 import { acquireLock, pidAlive, readLock } from '../../orchestrator/lock.js';
 import { LockHeldError } from '../../orchestrator/errors.js';
 import { commandJobs } from '../../jobs/command.js';
+import { quietNight } from '../helpers/quiet-night.js';
 import { setting } from '../../orchestrator/setting-spec.js';
 import type { RunObserver } from '../../orchestrator/events.js';
 import { makeTempDir } from '../helpers/job-context.js';
@@ -204,14 +205,7 @@ describe('runJobs', () => {
       },
     });
     const t0 = Date.now();
-    const summary = await runJobs({
-      settings: s,
-      jobs: commandJobs(s),
-      trigger: 'cli',
-      env: process.env,
-      root: dir,
-      console: false,
-    });
+    const summary = await quietNight(s, { env: process.env, root: dir });
     expect(Date.now() - t0).to.be.below(5000);
     const byName = Object.fromEntries(summary.jobs.map((j) => [j.name, j]));
     expect(byName.stuck).to.include({ status: 'timed_out', message: 'timed out after 200 ms' });
@@ -225,13 +219,9 @@ describe('runJobs', () => {
     const { settings } = stateSettings({
       'runner.jobs': { e: { stage: 'export', command: 'echo "$CLIENT_SECRET"' } },
     });
-    const summary = await runJobs({
-      settings,
-      jobs: commandJobs(settings),
-      trigger: 'cli',
+    const summary = await quietNight(settings, {
       env: { ...process.env, CLIENT_SECRET: 'env-only-secret-42' },
       root: process.cwd(),
-      console: false,
     });
     const log = fs.readFileSync(path.join(summary.logDir, 'e.log'), 'utf8');
     expect(log).to.contain('[secret]').and.not.to.contain('env-only-secret-42');
