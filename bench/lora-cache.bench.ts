@@ -36,7 +36,8 @@ async function child(kind: 'fetch' | 'build', moUrl: string, stateDir: string): 
   let objects = 0;
   let rows = 0;
   let writeSeconds = 0;
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Copenhagen' }).format(new Date());
+  const { todayIn } = await import('../jobs/lora-cache/dates.js');
+  const today = todayIn('Europe/Copenhagen');
   if (kind === 'fetch') {
     const plan = fetchPlan('actual', today);
     const drain = async (f: (typeof plan.phase1)[number]) => {

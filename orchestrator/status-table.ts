@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import type { RunSummary } from './events.js';
 import type { Settings } from './settings-store.js';
 import { timezoneSpec } from './runner-settings.js';
+import { localDateTime } from './zoned-time.js';
 
 export interface StatusRow {
   name: string;
@@ -23,15 +24,7 @@ export function formatTime(iso: string | null | undefined, settings: Settings): 
   } catch {
     // fall back to UTC
   }
-  return new Intl.DateTimeFormat('sv-SE', {
-    timeZone: tz,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).format(new Date(iso));
+  return localDateTime(new Date(iso), tz);
 }
 
 export function formatDuration(ms: number | null | undefined): string {

@@ -57,34 +57,18 @@ const PAGES_QUEUED_PER_ENTITY = 2;
 
 type Mapper = (ctx: MapContext, uuid: string, records: never[]) => unknown;
 
-/** Tables each entity fills; their indexes are built as soon as the entity is complete. */
-function tablesOf(entity: Entity, mode: SnapshotMode): TableName[] {
-  const tables: Partial<Record<Entity, TableName[]>> = {
-    org_units: ['enheder'],
-    persons: ['brugere'],
-    engagements: mode === 'actual' ? ['engagementer', 'engagement_perioder'] : ['engagementer'],
-    addresses: ['adresser'],
-    itusers: ['it_forbindelser', 'it_forbindelse_engagementer'],
-    managers: ['ledere', 'leder_ansvar'],
-    associations: ['tilknytninger'],
-    leaves: ['orlover'],
-    kles: ['kle'],
-    related_units: ['enhedssammenkobling'],
-  };
-  return tables[entity] ?? [];
-}
-
-const PHASE2_MAPPERS: [Entity, Mapper][] = [
-  ['org_units', mapOrgUnit as Mapper],
-  ['persons', mapPerson as Mapper],
-  ['engagements', mapEngagement as Mapper],
-  ['addresses', mapAddress as Mapper],
-  ['itusers', mapItUser as Mapper],
-  ['managers', mapManager as Mapper],
-  ['associations', mapAssociation as Mapper],
-  ['leaves', mapLeave as Mapper],
-  ['kles', mapKle as Mapper],
-  ['related_units', mapRelatedUnit as Mapper],
+/** Phase 2 of a build: each entity's mapper and the tables it fills (indexed as soon as the entity is complete). */
+const PHASE2: { entity: Entity; map: Mapper; tables: TableName[] }[] = [
+  { entity: 'org_units', map: mapOrgUnit as Mapper, tables: ['enheder'] },
+  { entity: 'persons', map: mapPerson as Mapper, tables: ['brugere'] },
+  { entity: 'engagements', map: mapEngagement as Mapper, tables: ['engagementer'] },
+  { entity: 'addresses', map: mapAddress as Mapper, tables: ['adresser'] },
+  { entity: 'itusers', map: mapItUser as Mapper, tables: ['it_forbindelser', 'it_forbindelse_engagementer'] },
+  { entity: 'managers', map: mapManager as Mapper, tables: ['ledere', 'leder_ansvar'] },
+  { entity: 'associations', map: mapAssociation as Mapper, tables: ['tilknytninger'] },
+  { entity: 'leaves', map: mapLeave as Mapper, tables: ['orlover'] },
+  { entity: 'kles', map: mapKle as Mapper, tables: ['kle'] },
+  { entity: 'related_units', map: mapRelatedUnit as Mapper, tables: ['enhedssammenkobling'] },
 ];
 
 interface PagedObject {
@@ -98,6 +82,12 @@ export interface EntityFetch {
   entity: Entity;
   doc: GqlDocument;
   vars: Record<string, unknown>;
+}
+
+/** A phase-2 fetch with what is done with its pages. */
+export interface EntityStep extends EntityFetch {
+  map: Mapper;
+  tables: TableName[];
 }
 
 function windowVariables(mode: SnapshotMode, today: string): Record<string, unknown> {
@@ -115,7 +105,7 @@ function windowVariables(mode: SnapshotMode, today: string): Record<string, unkn
 export function fetchPlan(
   mode: SnapshotMode,
   today: string,
-): { phase1: EntityFetch[]; phase2: EntityFetch[] } {
+): { phase1: EntityFetch[]; phase2: EntityStep[] } {
   const actual = mode === 'actual';
   const phase1: EntityFetch[] = [
     { entity: 'facets', doc: CURRENT_QUERIES.facets, vars: {} },
@@ -126,27 +116,24 @@ export function fetchPlan(
     },
     { entity: 'itsystems', doc: CURRENT_QUERIES.itsystems, vars: {} },
   ];
-  const phase2 = PHASE2_MAPPERS.map(([entity]): EntityFetch => {
-    if (actual && entity === 'engagements')
+  const docs = actual ? CURRENT_QUERIES : VALIDITIES_QUERIES;
+  const phase2 = PHASE2.map((p): EntityStep => {
+    if (actual && p.entity === 'engagements')
       return {
-        entity,
+        entity: p.entity,
         doc: VALIDITIES_QUERIES.engagements,
         // Objects valid today or later, each with its whole timeline (explicit nulls: MO reads it afresh).
         vars: { filter: { from_date: today, to_date: null }, start: null, end: null },
+        map: mapEngagementWithPeriod as Mapper,
+        tables: [...p.tables, 'engagement_perioder'],
       };
-    const docs = actual ? CURRENT_QUERIES : VALIDITIES_QUERIES;
     return {
-      entity,
-      doc: docs[entity as keyof typeof VALIDITIES_QUERIES],
+      ...p,
+      doc: docs[p.entity as keyof typeof VALIDITIES_QUERIES],
       vars: windowVariables(mode, today),
     };
   });
   return { phase1, phase2 };
-}
-
-function mapperOf(entity: Entity, mode: SnapshotMode): Mapper {
-  if (entity === 'engagements' && mode === 'actual') return mapEngagementWithPeriod as Mapper;
-  return PHASE2_MAPPERS.find(([e]) => e === entity)![1];
 }
 
 function records(o: PagedObject): never[] {
@@ -255,11 +242,10 @@ export async function buildSnapshot(opts: BuildOptions, abort: () => void): Prom
 
     await allOrFirstError(
       plan.phase2.map((f) => async () => {
-        const mapper = mapperOf(f.entity, opts.mode);
         await each(f.entity, f.doc, f.vars, (objs) =>
-          queue.write(objs, (o) => mapper(ctx, o.uuid, records(o))),
+          queue.write(objs, (o) => f.map(ctx, o.uuid, records(o))),
         );
-        await queue.steps(tablesOf(f.entity, opts.mode).flatMap((t) => writer.indexSteps(t)));
+        await queue.steps(f.tables.flatMap((t) => writer.indexSteps(t)));
       }),
       abort,
     );

@@ -1,4 +1,5 @@
 /** MO validity dates → the snapshot's `startdato`/`slutdato` strings (YYYY-MM-DD, open ends as DIPEX wrote them). */
+import { localDate, localDateTime } from '../../orchestrator/zoned-time.js';
 
 export interface MoValidity {
   from?: string | null;
@@ -19,30 +20,10 @@ export function toDate(to: string | null | undefined): string {
 
 /** Today's date (YYYY-MM-DD) in a time zone. */
 export function todayIn(timeZone: string, now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
+  return localDate(now, timeZone);
 }
 
 /** A local timestamp `YYYY-MM-DD HH:MM:SS.mmm` in a time zone (DIPEX's naive local kvittering times). */
 export function localTimestamp(timeZone: string, at: Date): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    })
-      .formatToParts(at)
-      .map((p) => [p.type, p.value]),
-  );
-  const ms = String(at.getMilliseconds()).padStart(3, '0');
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}.${ms}`;
+  return `${localDateTime(at, timeZone)}.${String(at.getMilliseconds()).padStart(3, '0')}`;
 }

@@ -1,6 +1,7 @@
 /** What the three report jobs share: the snapshot, the output directory, the formats, the upload and "today". */
 import path from 'node:path';
 import type { JobContext } from '../../orchestrator/job.js';
+import { wallTimeOf } from '../../orchestrator/zoned-time.js';
 import { openSnapshot, type SnapshotReader } from '../lora-cache/read.js';
 import type { BirthDate } from './cpr.js';
 import { uploadReports, writeReport, type Uploader } from './output.js';
@@ -33,15 +34,8 @@ export function uploadEnabled(ctx: JobContext): boolean {
 export function runDate(ctx: JobContext): BirthDate {
   const tz = ctx.settings.get('runner.timezone');
   const timeZone = typeof tz === 'string' && tz !== '' ? tz : 'Europe/Copenhagen';
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  })
-    .formatToParts(ctx.runStartedAt)
-    .reduce<Record<string, string>>((acc, p) => ({ ...acc, [p.type]: p.value }), {});
-  return { year: Number(parts.year), month: Number(parts.month), day: Number(parts.day) };
+  const { year, month, day } = wallTimeOf(ctx.runStartedAt.getTime(), timeZone);
+  return { year, month, day };
 }
 
 async function moUploader(ctx: JobContext): Promise<{ upload: Uploader; close(): void }> {

@@ -7,7 +7,7 @@
  * the walk over days and times is ours, because node-cron skips times that fall in a gap.
  */
 import cron from 'node-cron';
-import { assertTimeZone, resolveWallTime, wallKey, wallTimeOf } from './zoned-time.js';
+import { assertTimeZone, resolveWallTime, wallKey, wallTimeOf } from '../zoned-time.js';
 
 type DayToken = number | string;
 

@@ -5,7 +5,7 @@ import {
   lastRunWithin,
   nextRunAfter,
 } from '../../orchestrator/scheduler/cron-calendar.js';
-import { resolveWallTime } from '../../orchestrator/scheduler/zoned-time.js';
+import { resolveWallTime } from '../../orchestrator/zoned-time.js';
 
 const CPH = 'Europe/Copenhagen';
 

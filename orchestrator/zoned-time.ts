@@ -62,6 +62,20 @@ export function wallTimeOf(instant: number, timeZone: string): WallTime {
   };
 }
 
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+/** `YYYY-MM-DD` of an instant in a time zone. */
+export function localDate(at: Date, timeZone: string): string {
+  const w = wallTimeOf(at.getTime(), timeZone);
+  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}`;
+}
+
+/** `YYYY-MM-DD HH:MM:SS` of an instant in a time zone. */
+export function localDateTime(at: Date, timeZone: string): string {
+  const w = wallTimeOf(at.getTime(), timeZone);
+  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
+}
+
 /** The wall time read as if it were UTC, in ms: a monotone key for comparing wall times. */
 export function wallKey(w: WallTime): number {
   return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
