@@ -51,6 +51,8 @@ export interface RunJobsOptions {
   env: Record<string, string | undefined>;
   /** Repository root: working directory of command jobs, base of relative paths. */
   root: string;
+  /** Heartbeat period of the run lock's lease (default 30 s). */
+  lockRenewMs?: number;
 }
 
 /** What a runner exiting at once must still do, synchronously (record the run, release the lock). */
@@ -164,6 +166,8 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
     const startedAt = new Date();
     const runId = runIdFor(startedAt);
     const selected = new Set(plan.nodes.map((n) => n.name));
+    const lost = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, lost.signal]) : lost.signal;
     const lock = acquireLock(
       stateDir,
       runId,
@@ -174,7 +178,14 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
           ? `${busy.map((j) => j.name).join(', ')} is running now in run ${holder.runId}`
           : '';
       },
-      { onLost: (msg) => process.stderr.write(`error: ${msg}\n`) },
+      {
+        // another runner took the lease (ours expired): two nights must not write the same files
+        onLost: (msg) => {
+          process.stderr.write(`error: ${msg}; cancelling this run\n`);
+          lost.abort();
+        },
+        ...(opts.lockRenewMs !== undefined ? { renewMs: opts.lockRenewMs } : {}),
+      },
     );
     const cleanup = () => {
       history.interruptRun(runId, new Date(), 'the runner exited at once on a second signal');
@@ -182,7 +193,7 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
     };
     exitCleanups.add(cleanup);
     try {
-      return await runLocked(opts, { plan, history, stateDir, runId, startedAt });
+      return await runLocked({ ...opts, signal }, { plan, history, stateDir, runId, startedAt });
     } finally {
       exitCleanups.delete(cleanup);
       lock.release();

@@ -282,6 +282,39 @@ describe('runJobs', () => {
     taken.release();
   });
 
+  it('cancels the run when another runner took its lease over (its heartbeat had expired)', async () => {
+    const { settings, dir } = stateSettings({ 'crontab.RUN_THIEF': true });
+    const lockDir = path.join(dir, 'var', 'run.lock');
+    const thief = fakeJob('thief', 'export', {
+      run: async (ctx) => {
+        // what a runner on another host writes after taking the expired lease over
+        const holder = JSON.parse(fs.readFileSync(path.join(lockDir, 'holder.json'), 'utf8'));
+        fs.writeFileSync(
+          path.join(lockDir, 'holder.json'),
+          JSON.stringify({ ...holder, host: 'pod-b', token: 'theirs', runId: 'their-run' }),
+        );
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+        throw ctx.signal.reason;
+      },
+    });
+    const summary = await runJobs({
+      settings,
+      jobs: [thief],
+      trigger: 'cli',
+      env: {},
+      root: process.cwd(),
+      console: false,
+      lockRenewMs: 20,
+    });
+    expect(summary.exitCode).to.equal(130);
+    expect(summary.jobs.map((j) => [j.name, j.status])).to.deep.equal([['thief', 'cancelled']]);
+    // the new holder's lease is left alone
+    expect(JSON.parse(fs.readFileSync(path.join(lockDir, 'holder.json'), 'utf8'))).to.include({
+      host: 'pod-b',
+      runId: 'their-run',
+    });
+  });
+
   it('stores heartbeats and skipped overlaps', () => {
     const h = openHistory(':memory:');
     expect(h.getHeartbeat()).to.equal(undefined);
