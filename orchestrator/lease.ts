@@ -268,9 +268,12 @@ function makeLease(lockPath: string, holder: LeaseHolder, opts: LeaseOptions): L
       if (released) return;
       released = true;
       if (timer) clearInterval(timer);
-      underGuard(lockPath, () => {
+      const done = underGuard(lockPath, () => {
         if (ours()) removeLock(lockPath);
+        return true;
       });
+      // a guard wedged by a process that died inside it must not keep our own lease alive
+      if (!done && ours()) removeLock(lockPath);
     },
   };
   const renewMs = opts.renewMs ?? DEFAULT_RENEW_MS;
