@@ -4,6 +4,7 @@
  * its own process group so a timeout or SIGTERM kills everything it started.
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import readline from 'node:readline';
 import type { JobContext, JobDefinition, JobResult } from '../orchestrator/job.js';
 import type { Settings } from '../orchestrator/settings-store.js';
@@ -66,6 +67,35 @@ export function killGroup(pid: number, graceMs: number): void {
   setTimeout(() => kill('SIGKILL'), graceMs).unref();
 }
 
+/**
+ * How many processes are still in process group `pgid` (Linux: /proc; elsewhere undefined if any is, else 0).
+ */
+export function groupMembers(pgid: number): number | undefined {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return 0;
+  }
+  let names: string[];
+  try {
+    names = fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return undefined;
+  }
+  let count = 0;
+  for (const n of names) {
+    try {
+      const stat = fs.readFileSync(`/proc/${n}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // fields[0] is the state (field 3), fields[2] the process group (field 5); zombies are already dead
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') count++;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return count;
+}
+
 export async function runCommand(entry: CommandJobEntry, ctx: JobContext): Promise<JobResult> {
   if (ctx.dryRun) {
     ctx.logger.info(`dry run: would run: ${entry.command}`);
@@ -94,13 +124,27 @@ export async function runCommand(entry: CommandJobEntry, ctx: JobContext): Promi
   };
   pipe(child.stdout!, 'info');
   pipe(child.stderr!, 'warn');
+  // 'close' would wait for every process holding the output pipes: a background child (`sleep 100 &`)
+  // would keep the job running until its timeout. The job ends when its main process exits.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   try {
     const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
       (resolve, reject) => {
         child.once('error', reject);
-        child.once('close', (code, signal) => resolve({ code, signal }));
+        child.once('exit', (code, signal) => resolve({ code, signal }));
       },
     );
+    if (pid !== undefined) {
+      const left = groupMembers(pid);
+      if (left !== 0) {
+        ctx.logger.warn(
+          `${entry.command.slice(0, 80)}: the command exited and left ${left === undefined ? 'background processes' : `${left} background process${left === 1 ? '' : 'es'}`} running; killed them (process group ${pid})`,
+        );
+        killGroup(pid, grace);
+      }
+    }
+    // the rest of the output, once the pipes close (at most the kill grace period)
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, grace + 1000).unref())]);
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (code === 0) return { message: lastLine ? lastLine.slice(0, 200) : undefined };
     const why = signal ? `killed by ${signal}` : `exit code ${code}`;

@@ -269,21 +269,31 @@ export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
     runningJobs: (runId: string): JobRunRow[] => (r.runningJobs.all(runId) as Row[]).map(toJobRun),
 
     /**
-     * Runs left `running` by a runner process that died (SIGKILL, OOM, reboot): the run and its unfinished
-     * jobs become `cancelled`, so `status` tells the truth and `--resume` reruns them. Returns their ids.
+     * Runs left `running` by a runner that died (SIGKILL, OOM, reboot, an evicted pod): their lease on the
+     * run lock is gone (`holdsLease` says false). The run and its unfinished jobs become `cancelled`, so
+     * `status` tells the truth and `--resume` reruns them. Returns their ids.
      */
-    closeAbandonedRuns(isAlive: (pid: number) => boolean, at: Date): string[] {
+    closeAbandonedRuns(holdsLease: (runId: string) => boolean, at: Date): string[] {
       const w = writable();
       const dead = (w.runningRuns.all() as { id: string; pid: number | null }[]).filter(
-        (r) => r.pid === null || (r.pid !== process.pid && !isAlive(r.pid)),
+        (r) => !holdsLease(r.id),
       );
       db.transaction(() => {
         for (const r of dead) {
-          w.abandonJobs.run(`the runner process (pid ${r.pid}) died during the run`, r.id);
+          w.abandonJobs.run(`the runner (pid ${r.pid}) died during the run: its lock is gone`, r.id);
           w.finishRun.run('cancelled', at.toISOString(), 137, r.id);
         }
       }).immediate();
       return dead.map((r) => r.id);
+    },
+
+    /** The runner is exiting at once (a second signal): unfinished jobs and the run become `cancelled`. */
+    interruptRun(id: string, at: Date, message: string): void {
+      const w = writable();
+      db.transaction(() => {
+        w.abandonJobs.run(message, id);
+        w.finishRun.run('cancelled', at.toISOString(), 130, id);
+      }).immediate();
     },
 
     /** Deletes runs that started before `before` (not running ones); returns their log dirs. */

@@ -1,19 +1,16 @@
 /**
- * One run at a time: `{state}/run.lock` holds the holder's PID and start time. A lock whose PID is dead
- * is stale (killed by SIGKILL or OOM) and is taken over with a warning.
+ * One run at a time: the lease `{state}/run.lock` (see lease.ts for the takeover rules). A live holder → exit 3
+ * naming its host, PID, process start time and run; a stale one is taken over with a warning.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { LockHeldError } from './errors.js';
+import { acquireLease, describeHolder, inspectLease, type LeaseHolder, type LeaseOptions } from './lease.js';
 
-export interface LockInfo {
-  pid: number;
-  startedAt: string;
-  runId: string;
-}
+export { pidAlive } from './lease.js';
 
 export interface RunLock {
   file: string;
+  holder: LeaseHolder;
   release(): void;
 }
 
@@ -21,68 +18,30 @@ export function lockPath(stateDir: string): string {
   return path.join(stateDir, 'run.lock');
 }
 
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // a zombie (dead, not yet reaped: containers whose PID 1 does not reap) is not alive
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
-  }
-}
-
-export function readLock(stateDir: string): LockInfo | undefined {
-  try {
-    const data = JSON.parse(fs.readFileSync(lockPath(stateDir), 'utf8')) as LockInfo;
-    return typeof data.pid === 'number' ? data : { pid: -1, startedAt: '?', runId: '?' };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    return { pid: -1, startedAt: '?', runId: '?' }; // unreadable or half-written: treat as stale
-  }
+/** The live holder of the run lock, or undefined if nobody holds it (or only a stale lease is left). */
+export function liveHolder(stateDir: string): LeaseHolder | undefined {
+  const state = inspectLease(lockPath(stateDir));
+  return state.kind === 'held' ? state.holder : undefined;
 }
 
 /**
- * Takes the lock or throws LockHeldError (exit 3). `describeHolder` adds detail to the refusal
+ * Takes the run lock or throws LockHeldError (exit 3). `describeBusy` adds detail to the refusal
  * (e.g. that the requested job is running now in the holder's run).
  */
 export function acquireLock(
   stateDir: string,
-  info: LockInfo,
+  runId: string,
   warn: (msg: string) => void,
-  describeHolder: (holder: LockInfo) => string = () => '',
+  describeBusy: (holder: LeaseHolder) => string = () => '',
+  opts: LeaseOptions = {},
 ): RunLock {
   const file = lockPath(stateDir);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = fs.openSync(file, 'wx', 0o600);
-      fs.writeSync(fd, JSON.stringify(info));
-      fs.closeSync(fd);
-      return {
-        file,
-        release: () => {
-          const now = readLock(stateDir);
-          if (now && now.pid === info.pid && now.runId === info.runId) fs.rmSync(file, { force: true });
-        },
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const holder = readLock(stateDir);
-    if (!holder) continue;
-    if (pidAlive(holder.pid)) {
-      const extra = describeHolder(holder);
-      throw new LockHeldError(
-        `another run holds the lock ${file}: pid ${holder.pid}, started ${holder.startedAt}${extra ? `; ${extra}` : ''}`,
-      );
-    }
-    warn(`taking over a stale lock ${file} (pid ${holder.pid} started ${holder.startedAt} is gone)`);
-    fs.rmSync(file, { force: true });
+  const got = acquireLease(file, runId, opts);
+  if (!got.ok) {
+    const who = got.holder ? describeHolder(got.holder) : (got.note ?? 'unknown holder');
+    const extra = got.holder ? describeBusy(got.holder) : '';
+    throw new LockHeldError(`another run holds the lock ${file}: ${who}${extra ? `; ${extra}` : ''}`);
   }
-  throw new LockHeldError(`could not take the lock ${file}`);
+  if (got.tookOver) warn(`took over a stale lock ${file}: ${got.tookOver}`);
+  return { file, holder: got.lease.holder, release: () => got.lease.release() };
 }

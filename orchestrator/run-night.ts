@@ -12,11 +12,12 @@ import { buildPlan, type Plan } from './plan.js';
 import { executePlan, errorLine } from './execute.js';
 import { openHistory, runIdFor, type History } from './history.js';
 import { historyObserver } from './history-observer.js';
-import { acquireLock, pidAlive } from './lock.js';
+import { acquireLock, liveHolder } from './lock.js';
 import { createRunLogger } from './logging.js';
 import { makeRedactor, secretValues } from './redact.js';
 import { progressSink } from './progress.js';
 import { SettingsProblemsError } from './errors.js';
+import { removeLiveTemps } from './atomic-write.js';
 import { checkTrust, jobSettingProblems, runnerProblems } from './settings.js';
 import { allSpecs } from './all-jobs.js';
 import { defaultObservers } from './observers.js';
@@ -50,6 +51,26 @@ export interface RunJobsOptions {
   env: Record<string, string | undefined>;
   /** Repository root: working directory of command jobs, base of relative paths. */
   root: string;
+  /** Heartbeat period of the run lock's lease (default 30 s). */
+  lockRenewMs?: number;
+}
+
+/** What a runner exiting at once must still do, synchronously (record the run, release the lock). */
+const exitCleanups = new Set<() => void>();
+
+/**
+ * For a second signal: records every run of this process as cancelled (exit 130, no job left `running`),
+ * releases their locks and removes the temp files being written. The caller exits right after.
+ */
+export function cleanUpBeforeExit(): void {
+  for (const fn of [...exitCleanups]) {
+    try {
+      fn();
+    } catch (err) {
+      process.stderr.write(`warning: cleanup before exit failed: ${errorLine(err)}\n`);
+    }
+  }
+  removeLiveTemps();
 }
 
 const resumable: JobStatus[] = ['failed', 'timed_out', 'cancelled', 'skipped'];
@@ -123,9 +144,10 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
 
   const history = openHistory(historyPath(stateDir));
   try {
-    for (const id of history.closeAbandonedRuns(pidAlive, new Date())) {
+    const holder = liveHolder(stateDir);
+    for (const id of history.closeAbandonedRuns((runId) => holder?.runId === runId, new Date())) {
       process.stderr.write(
-        `warning: run ${id} was left unfinished by a runner process that died; marked cancelled\n`,
+        `warning: run ${id} was left unfinished by a runner whose lock is gone; marked cancelled\n`,
       );
     }
     let select = opts.select ?? [];
@@ -144,9 +166,11 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
     const startedAt = new Date();
     const runId = runIdFor(startedAt);
     const selected = new Set(plan.nodes.map((n) => n.name));
+    const lost = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, lost.signal]) : lost.signal;
     const lock = acquireLock(
       stateDir,
-      { pid: process.pid, startedAt: startedAt.toISOString(), runId },
+      runId,
       (msg) => process.stderr.write(`warning: ${msg}\n`),
       (holder) => {
         const busy = history.runningJobs(holder.runId).filter((j) => selected.has(j.name));
@@ -154,10 +178,24 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
           ? `${busy.map((j) => j.name).join(', ')} is running now in run ${holder.runId}`
           : '';
       },
+      {
+        // another runner took the lease (ours expired): two nights must not write the same files
+        onLost: (msg) => {
+          process.stderr.write(`error: ${msg}; cancelling this run\n`);
+          lost.abort();
+        },
+        ...(opts.lockRenewMs !== undefined ? { renewMs: opts.lockRenewMs } : {}),
+      },
     );
+    const cleanup = () => {
+      history.interruptRun(runId, new Date(), 'the runner exited at once on a second signal');
+      lock.release();
+    };
+    exitCleanups.add(cleanup);
     try {
-      return await runLocked(opts, { plan, history, stateDir, runId, startedAt });
+      return await runLocked({ ...opts, signal }, { plan, history, stateDir, runId, startedAt });
     } finally {
+      exitCleanups.delete(cleanup);
       lock.release();
     }
   } finally {

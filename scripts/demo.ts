@@ -9,6 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runJobs } from '../orchestrator/run-night.js';
+import { writeFileAtomic } from '../orchestrator/atomic-write.js';
 import { loadSettings } from '../orchestrator/settings.js';
 import { Settings } from '../orchestrator/settings-store.js';
 import { allJobs, allSpecs } from '../orchestrator/all-jobs.js';
@@ -152,10 +153,7 @@ function writeSettings(sandbox: Sandbox, paths: Paths, known: Set<string>): stri
   }
   if (values['reports.output_dir'] === undefined)
     values['reports.output_dir'] = path.join(paths.out, 'reports');
-  const tmp = `${paths.settingsFile}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, JSON.stringify(values, null, 2) + '\n', { mode: 0o600 });
-  fs.renameSync(tmp, paths.settingsFile);
-  fs.chmodSync(paths.settingsFile, 0o600);
+  writeFileAtomic(paths.settingsFile, JSON.stringify(values, null, 2) + '\n', { mode: 0o600 });
   return enabled;
 }
 

@@ -12,6 +12,7 @@ import type { JobDefinition } from '../orchestrator/job.js';
 import { runnerSettingGroups } from '../orchestrator/settings-catalogue.js';
 import { builtinJobs } from '../jobs/registry.js';
 import { envNameFor } from '../orchestrator/settings.js';
+import { writeFileAtomic } from '../orchestrator/atomic-write.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -110,8 +111,6 @@ export function settingsDocPath(): string {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const file = settingsDocPath();
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, renderSettingsDoc());
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, renderSettingsDoc(), { mode: 0o644 });
   process.stdout.write(`wrote ${file}\n`);
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import * as tar from 'tar';
+import { writeAtomically } from '../../orchestrator/atomic-write.js';
 
 /** An archive with no entries: two zero blocks. */
 const EMPTY_TAR = Buffer.alloc(1024);
@@ -47,26 +48,14 @@ export async function appendTar(
 
 /** Gzips `source` to `target` atomically (temp file in the same directory, 0600, fsync, rename). */
 export async function gzipInto(source: string, target: string, signal?: AbortSignal): Promise<void> {
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
-  try {
-    await pipeline(
+  await writeAtomically(target, (tmp) =>
+    pipeline(
       fs.createReadStream(source),
       zlib.createGzip(),
-      fs.createWriteStream(tmp, { mode: 0o600, flags: 'w' }),
+      fs.createWriteStream(tmp, { flags: 'w' }),
       ...(signal ? [{ signal }] : []),
-    );
-    fs.chmodSync(tmp, 0o600);
-    const fd = fs.openSync(tmp, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, target);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
+    ),
+  );
 }
 
 /** Entry names of a .tar or .tar.gz (tests and the log). */

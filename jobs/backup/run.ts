@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JobContext, JobDefinition, JobResult } from '../../orchestrator/job.js';
 import { timezoneSpec } from '../../orchestrator/runner-settings.js';
+import { removeStaleTempsOf, writeAtomically } from '../../orchestrator/atomic-write.js';
 import { ARCHIVE_RE, PENDING_RE, archiveName, isOlderThan, pendingName } from './archive-name.js';
 import { appendTar, createTar, gzipInto } from './archive.js';
 import { backupDirSpec, backupSaveDaysSpec, snapshotMaxAgeSpec, snapshotSpec } from './definition.js';
@@ -12,7 +13,11 @@ const DAY_MS = 86_400_000;
 
 function backupDir(ctx: JobContext): string {
   const dir = path.resolve(ctx.paths.root, ctx.settings.value(backupDirSpec));
-  if (!ctx.dryRun) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!ctx.dryRun) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // temp files of a killed run (pending tars and archives being gzipped)
+    removeStaleTempsOf(dir, (name) => PENDING_RE.test(name) || ARCHIVE_RE.test(name));
+  }
   return dir;
 }
 
@@ -59,14 +64,7 @@ export async function runPreBackup(ctx: JobContext): Promise<JobResult> {
     };
   }
   // Stage first, check after: even a night stopped by a stale snapshot keeps its pre-night files.
-  const tmp = `${pending}.tmp`;
-  try {
-    warnings.push(...(await createTar(tmp, 'before', list.present)));
-    fs.renameSync(tmp, pending);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
+  warnings.push(...(await writeAtomically(pending, (tmp) => createTar(tmp, 'before', list.present))));
   ctx.logger.info(`staged ${list.present.length} files before the night in ${pending}`);
   const snapshot = checkSnapshot(ctx);
   return {

@@ -4,8 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import type { JobContext, JobResult } from '../../orchestrator/job.js';
+import { removeStaleTemps, writeAtomically } from '../../orchestrator/atomic-write.js';
 import { createMoClient } from '../clients/mo.js';
 import { CPR_UUID_ITSYSTEMS, CPR_UUID_PERSONS } from './queries.js';
 import { adItSystemSetting, cprMapPath } from './settings.js';
@@ -36,8 +36,8 @@ export async function run(ctx: JobContext): Promise<JobResult> {
     logger: ctx.logger,
     signal: ctx.signal,
   });
-  const tmp = `${target}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-  let fd: number | undefined;
+  // a run killed halfway leaves a temp file full of CPR numbers: gone before anything else
+  removeStaleTemps(target);
   try {
     const systemUuids: string[] = [];
     for await (const page of client.paged<{
@@ -57,29 +57,31 @@ export async function run(ctx: JobContext): Promise<JobResult> {
     }
 
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fd = fs.openSync(tmp, 'wx', 0o600);
-    fs.writeSync(fd, '\uFEFF' + csvLine(CPR_MAP_HEADER));
     let persons = 0;
     let withAd = 0;
     const withoutCpr: string[] = [];
-    for await (const page of client.paged<PersonObject>(CPR_UUID_PERSONS, { itsystems: systemUuids })) {
-      let chunk = '';
-      for (const p of page) {
-        if (!p.current) continue;
-        const cpr = p.current.cpr_number ?? '';
-        if (!cpr) withoutCpr.push(p.uuid);
-        const ad = p.current.itusers?.[0];
-        if (ad) withAd++;
-        chunk += csvLine([cpr, p.uuid, ad?.external_id, ad?.user_key]);
-        persons++;
+    await writeAtomically(target, async (tmp) => {
+      const fd = fs.openSync(tmp, 'w');
+      try {
+        fs.writeSync(fd, '\uFEFF' + csvLine(CPR_MAP_HEADER));
+        for await (const page of client.paged<PersonObject>(CPR_UUID_PERSONS, { itsystems: systemUuids })) {
+          let chunk = '';
+          for (const p of page) {
+            if (!p.current) continue;
+            const cpr = p.current.cpr_number ?? '';
+            if (!cpr) withoutCpr.push(p.uuid);
+            const ad = p.current.itusers?.[0];
+            if (ad) withAd++;
+            chunk += csvLine([cpr, p.uuid, ad?.external_id, ad?.user_key]);
+            persons++;
+          }
+          fs.writeSync(fd, chunk);
+          ctx.progress(persons, undefined, 'persons written');
+        }
+      } finally {
+        fs.closeSync(fd);
       }
-      fs.writeSync(fd, chunk);
-      ctx.progress(persons, undefined, 'persons written');
-    }
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
-    fs.renameSync(tmp, target);
+    });
     if (withoutCpr.length)
       warnings.push(
         `${withoutCpr.length} person(s) without a CPR number in MO (e.g. ${withoutCpr.slice(0, 3).join(', ')}): cpr left empty`,
@@ -93,10 +95,6 @@ export async function run(ctx: JobContext): Promise<JobResult> {
       warnings,
       message,
     };
-  } catch (err) {
-    if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw err;
   } finally {
     client.close();
   }

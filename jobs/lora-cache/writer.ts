@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import DatabaseCtor, { type Database, type Statement } from 'better-sqlite3';
+import { openTemp, type TempFile } from '../../orchestrator/atomic-write.js';
 import type { Row, RowSink } from './map-context.js';
 import {
   columnNames,
@@ -49,6 +49,7 @@ function sqlValue(v: Row[string]): string | number | null {
 
 export class SnapshotWriter implements RowSink {
   readonly tempPath: string;
+  private readonly temp: TempFile;
   private readonly db: Database;
   private readonly inserters = new Map<string, Inserter>();
   private readonly darUpsert: Statement;
@@ -63,9 +64,8 @@ export class SnapshotWriter implements RowSink {
   ) {
     const dir = path.dirname(target);
     fs.mkdirSync(dir, { recursive: true });
-    removeLeftoverTemps(target);
-    this.tempPath = `${target}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-    fs.closeSync(fs.openSync(this.tempPath, 'wx', 0o600));
+    this.temp = openTemp(target, { mode: 0o600 });
+    this.tempPath = this.temp.path;
     this.db = new DatabaseCtor(this.tempPath);
     this.db.pragma('journal_mode = OFF');
     this.db.pragma('synchronous = OFF');
@@ -204,14 +204,7 @@ export class SnapshotWriter implements RowSink {
     this.db.pragma('journal_mode = DELETE');
     this.db.close();
     this.closed = true;
-    const fd = fs.openSync(this.tempPath, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.chmodSync(this.tempPath, 0o400);
-    fs.renameSync(this.tempPath, this.target);
+    this.temp.commit(0o400);
     this.writeMs += performance.now() - t0;
     return counts;
   }
@@ -226,14 +219,6 @@ export class SnapshotWriter implements RowSink {
       }
       this.closed = true;
     }
-    fs.rmSync(this.tempPath, { force: true });
+    this.temp.discard();
   }
-}
-
-/** Temp files of builds killed halfway (same target name); the runner's lock means none is in progress. */
-function removeLeftoverTemps(target: string): void {
-  const dir = path.dirname(target);
-  const prefix = `${path.basename(target)}.tmp-`;
-  for (const f of fs.readdirSync(dir))
-    if (f.startsWith(prefix)) fs.rmSync(path.join(dir, f), { force: true });
 }

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { JobSettingsError } from '../../orchestrator/job.js';
+import { writeFileAtomic } from '../../orchestrator/atomic-write.js';
 import { payloadHash, type Operation } from './canonical.js';
 
 export const CACHE_VERSION = 1;
@@ -73,16 +74,7 @@ export class HashCache {
   /** Writes the cache atomically with mode 0600. */
   save(): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = fs.openSync(tmp, 'w', 0o600);
-    try {
-      fs.writeFileSync(fd, this.serialize());
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.chmodSync(tmp, 0o600);
-    fs.renameSync(tmp, this.file);
+    writeFileAtomic(this.file, this.serialize(), { mode: 0o600 });
     this.dirty = false;
   }
 }

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeAtomically } from '../../orchestrator/atomic-write.js';
 import { writeCsv } from './csv-writer.js';
 import type { ReportTable } from './table.js';
 import { writeXlsx } from './xlsx-writer.js';
@@ -20,28 +21,6 @@ export interface OutputOptions {
   signal?: AbortSignal;
 }
 
-function tempPath(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
-}
-
-async function writeAtomically(
-  target: string,
-  mode: number,
-  write: (tmp: string) => Promise<void>,
-): Promise<void> {
-  const tmp = tempPath(target);
-  try {
-    // Create the temp file with its final mode first, so CPR numbers never sit in a world-readable file.
-    fs.closeSync(fs.openSync(tmp, 'wx', mode));
-    await write(tmp);
-    fs.chmodSync(tmp, mode);
-    fs.renameSync(tmp, target);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-}
-
 /** Writes one table in every format; returns the absolute paths written. */
 export async function writeReport(table: ReportTable, opts: OutputOptions): Promise<string[]> {
   fs.mkdirSync(opts.dir, { recursive: true, mode: 0o750 });
@@ -50,10 +29,15 @@ export async function writeReport(table: ReportTable, opts: OutputOptions): Prom
   for (const format of opts.formats) {
     opts.signal?.throwIfAborted();
     const target = path.join(opts.dir, `${table.fileBase}.${format}`);
-    await writeAtomically(target, mode, async (tmp) => {
-      if (format === 'csv') writeCsv(table, tmp);
-      else await writeXlsx(table, tmp, opts.signal);
-    });
+    // the temp file is created with its final mode, so CPR numbers never sit in a world-readable file
+    await writeAtomically(
+      target,
+      async (tmp) => {
+        if (format === 'csv') writeCsv(table, tmp);
+        else await writeXlsx(table, tmp, opts.signal);
+      },
+      { mode },
+    );
     written.push(target);
   }
   return written;

@@ -1,5 +1,5 @@
 /** `job-runner run [JOB...] [--with-deps] [--resume] [--dry-run]`. */
-import { runJobs } from '../run-night.js';
+import { cleanUpBeforeExit, runJobs } from '../run-night.js';
 import { summaryLines } from '../status-table.js';
 import type { GlobalOptions } from './context.js';
 import { loadContext } from './context.js';
@@ -21,17 +21,23 @@ export async function runAction(jobNames: string[], opts: RunCommandOptions): Pr
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
+    if (sig === 'SIGHUP') {
+      // the terminal is gone: writes to it fail with EIO/EPIPE, which must not crash the runner
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+    }
     if (signals === 1) {
       process.stderr.write(`received ${sig}: cancelling running jobs\n`);
       controller.abort();
     } else {
       process.stderr.write(`received ${sig} again: killing command jobs and exiting now\n`);
       killAllCommandGroups();
+      cleanUpBeforeExit();
       process.exit(130);
     }
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGHUP: the ssh session of a manual run dropped; cancel like SIGTERM
+  const signalNames: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of signalNames) process.on(sig, onSignal);
   try {
     const summary = await runJobs({
       settings: ctx.settings,
@@ -51,7 +57,6 @@ export async function runAction(jobNames: string[], opts: RunCommandOptions): Pr
     }
     return summary.exitCode;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const sig of signalNames) process.off(sig, onSignal);
   }
 }

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { openHistory, type JobRunRow, type RunRow } from '../history.js';
 import { historyPath } from '../state-paths.js';
-import { pidAlive } from '../lock.js';
+import { liveHolder, pidAlive } from '../lock.js';
 import { UsageError } from '../errors.js';
 import { type GlobalOptions, loadContext } from './context.js';
 import { formatTime, statusLines } from '../status-table.js';
@@ -57,9 +57,9 @@ export async function statusAction(opts: StatusOptions): Promise<number> {
     if (!run) ctx.out('no runs yet');
     else {
       const t = (iso: string | null) => formatTime(iso, ctx.settings);
-      const gone = run.status === 'running' && run.pid !== null && !pidAlive(run.pid);
+      const gone = run.status === 'running' && liveHolder(ctx.stateDir)?.runId !== run.id;
       ctx.out(
-        `run ${run.id}: ${run.status}${gone ? ` (but its runner process ${run.pid} is gone)` : ''}${run.exitCode !== null ? ` (exit ${run.exitCode})` : ''}, trigger ${run.trigger}${run.dryRun ? ', dry run' : ''}, ` +
+        `run ${run.id}: ${run.status}${gone ? ` (but its runner is gone: run.lock holds no live lease for it)` : ''}${run.exitCode !== null ? ` (exit ${run.exitCode})` : ''}, trigger ${run.trigger}${run.dryRun ? ', dry run' : ''}, ` +
           `started ${t(run.started)}, finished ${t(run.finished)}`,
       );
       statusLines(jobs, ctx.settings).forEach((l) => ctx.out(l));

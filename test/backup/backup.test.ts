@@ -217,6 +217,20 @@ describe('backup: pre_backup and post_backup', () => {
     expect(fs.existsSync(fresh)).to.equal(true);
   });
 
+  it("removes a killed run's temp files (pending tar, archive being gzipped) at the next backup, no others", async () => {
+    fs.mkdirSync(s.backupDir, { recursive: true });
+    const leftovers = [
+      '.pending-20261122T010000Z-aaaa.tar.tmp-4195081-0badf00d',
+      '2026-11-22-02-00-00-cron-backup.tar.gz.tmp-4195081-0badf00d',
+    ].map((n) => path.join(s.backupDir, n));
+    for (const f of leftovers) fs.writeFileSync(f, 'cpr 0101901234');
+    const operators = path.join(s.backupDir, 'notes.txt.tmp-1-mine');
+    fs.writeFileSync(operators, 'not ours');
+    await runPreBackup(s.ctx('pre_backup'));
+    for (const f of leftovers) expect(fs.existsSync(f), f).to.equal(false);
+    expect(fs.existsSync(operators)).to.equal(true);
+  });
+
   it('dry run writes nothing but still checks the snapshot', async () => {
     const pre = await runPreBackup(s.ctx('pre_backup', {}, { dryRun: true }));
     expect(pre.message).to.match(/^dry run: would stage 2 files/);

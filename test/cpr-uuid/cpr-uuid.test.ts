@@ -127,6 +127,26 @@ describe('exports_cpr_uuid', function () {
     expect(fs.readdirSync(ctx.paths.state).filter((f) => f.includes('.tmp-'))).to.deep.equal([]);
   });
 
+  it('removes the CPR-holding temp file of a killed run at its next start, even when that run fails', async () => {
+    // what a run SIGKILLed while writing leaves: a temp file full of CPR numbers
+    const leftover = `${file()}.tmp-4195081-0badf00d`;
+    fs.writeFileSync(leftover, '"cpr";"mo_uuid"\r\n"0101901234";"x"\r\n', { mode: 0o600 });
+    const unrelated = path.join(ctx.paths.state, 'other.csv.tmp-1-keep');
+    fs.writeFileSync(unrelated, 'not this job');
+    mo.setFaults({ fieldErrors: [{ field: 'itsystems', message: 'down' }] });
+    try {
+      await run(ctx).then(
+        () => expect.fail('should fail'),
+        (err: Error) => expect(err.message).to.match(/down/),
+      );
+    } finally {
+      mo.setFaults({});
+      mo.reset();
+    }
+    expect(fs.existsSync(leftover)).to.equal(false);
+    expect(fs.existsSync(unrelated)).to.equal(true);
+  });
+
   it('declares the map as a state file (backed up) at cpr.uuid.output_file', () => {
     const s = new Settings({ 'cpr.uuid.output_file': 'maps/cpr.csv' }, 'test');
     expect(exportsCprUuid.stateFiles!(s, ctx.paths)).to.deep.equal([

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { runJobs } from '../../orchestrator/run-night.js';
 import { openHistory } from '../../orchestrator/history.js';
-import { acquireLock, pidAlive, readLock } from '../../orchestrator/lock.js';
+import { acquireLock, liveHolder, pidAlive } from '../../orchestrator/lock.js';
 import { LockHeldError } from '../../orchestrator/errors.js';
 import { commandJobs } from '../../jobs/command.js';
 import { quietNight } from '../helpers/quiet-night.js';
@@ -186,7 +186,7 @@ describe('runJobs', () => {
     const h2 = openHistory(path.join(state, 'history.sqlite'));
     expect(h2.getRun('killed')).to.include({ status: 'cancelled', exitCode: 137 });
     expect(h2.jobsOfRun('killed')[1]).to.include({ status: 'cancelled' });
-    expect(h2.jobsOfRun('killed')[1]!.message).to.match(/runner process .* died/);
+    expect(h2.jobsOfRun('killed')[1]!.message).to.match(/runner \(pid \d+\) died .*lock is gone/);
     h2.close();
   });
 
@@ -259,28 +259,60 @@ describe('runJobs', () => {
 
   it('holds one lock; a stale lock (dead pid) is taken over with a warning', () => {
     const dir = makeTempDir();
-    const lock = acquireLock(dir, { pid: process.pid, startedAt: 'now', runId: 'r1' }, () => undefined);
-    expect(readLock(dir)).to.include({ pid: process.pid, runId: 'r1' });
+    const lock = acquireLock(dir, 'r1', () => undefined);
+    expect(liveHolder(dir)).to.include({ pid: process.pid, runId: 'r1' });
     expect(() =>
       acquireLock(
         dir,
-        { pid: process.pid, startedAt: 'now', runId: 'r2' },
+        'r2',
         () => undefined,
         () => 'x is running now',
       ),
-    ).to.throw(LockHeldError, new RegExp(`pid ${process.pid}, started now; x is running now`));
+    ).to.throw(LockHeldError, new RegExp(`pid ${process.pid}, started [^,]+, run r1; x is running now`));
     lock.release();
-    expect(readLock(dir)).to.equal(undefined);
+    expect(liveHolder(dir)).to.equal(undefined);
+    expect(fs.existsSync(path.join(dir, 'run.lock'))).to.equal(false);
     fs.writeFileSync(
       path.join(dir, 'run.lock'),
       JSON.stringify({ pid: 2 ** 22 + 12345, startedAt: 'yesterday', runId: 'old' }),
     );
     const warnings: string[] = [];
-    const taken = acquireLock(dir, { pid: process.pid, startedAt: 'now', runId: 'r3' }, (m) =>
-      warnings.push(m),
-    );
-    expect(warnings[0]).to.match(/stale lock .* is gone/);
+    const taken = acquireLock(dir, 'r3', (m) => warnings.push(m));
+    expect(warnings[0]).to.match(/stale lock .*pid 4206649, which is gone/);
     taken.release();
+  });
+
+  it('cancels the run when another runner took its lease over (its heartbeat had expired)', async () => {
+    const { settings, dir } = stateSettings({ 'crontab.RUN_THIEF': true });
+    const lockDir = path.join(dir, 'var', 'run.lock');
+    const thief = fakeJob('thief', 'export', {
+      run: async (ctx) => {
+        // what a runner on another host writes after taking the expired lease over
+        const holder = JSON.parse(fs.readFileSync(path.join(lockDir, 'holder.json'), 'utf8'));
+        fs.writeFileSync(
+          path.join(lockDir, 'holder.json'),
+          JSON.stringify({ ...holder, host: 'pod-b', token: 'theirs', runId: 'their-run' }),
+        );
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+        throw ctx.signal.reason;
+      },
+    });
+    const summary = await runJobs({
+      settings,
+      jobs: [thief],
+      trigger: 'cli',
+      env: {},
+      root: process.cwd(),
+      console: false,
+      lockRenewMs: 20,
+    });
+    expect(summary.exitCode).to.equal(130);
+    expect(summary.jobs.map((j) => [j.name, j.status])).to.deep.equal([['thief', 'cancelled']]);
+    // the new holder's lease is left alone
+    expect(JSON.parse(fs.readFileSync(path.join(lockDir, 'holder.json'), 'utf8'))).to.include({
+      host: 'pod-b',
+      runId: 'their-run',
+    });
   });
 
   it('stores heartbeats and skipped overlaps', () => {
