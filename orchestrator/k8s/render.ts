@@ -8,7 +8,7 @@
 import { stringify } from 'yaml';
 import type { JobDefinition } from '../job.js';
 import type { SettingSpec } from '../setting-spec.js';
-import type { Settings } from '../settings-store.js';
+import { SettingsError, type Settings } from '../settings-store.js';
 import { SettingsProblemsError } from '../errors.js';
 import { buildPlan, type Plan } from '../plan.js';
 import {
@@ -109,6 +109,17 @@ export function dependsOf(node: Plan['nodes'][number], task: Map<string, string>
   return terms.join(' && ');
 }
 
+/** A runner key's value; an invalid one is a settings problem (exit 2) naming it. */
+function valueOf<T>(settings: Settings, spec: SettingSpec<T>): T {
+  try {
+    return settings.value(spec);
+  } catch (err) {
+    if (err instanceof SettingsError)
+      throw new SettingsProblemsError([{ key: err.key, message: err.message.slice(err.key.length + 2) }]);
+    throw err;
+  }
+}
+
 const yamlText = (docs: object[]): string =>
   docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 
@@ -120,7 +131,7 @@ export function renderBundle(
 ): Bundle {
   const engine = opts.engine ?? 'argo';
   const problems = [];
-  const municipality = settings.value(municipalityNameSpec);
+  const municipality = valueOf(settings, municipalityNameSpec);
   if (!municipality)
     problems.push({
       key: municipalityNameSpec.key,
@@ -129,7 +140,7 @@ export function renderBundle(
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(opts.namespace) || opts.namespace.length > 63)
     problems.push({ key: '--namespace', message: `"${opts.namespace}" is not a DNS-1123 label` });
   if (problems.length) throw new SettingsProblemsError(problems);
-  const schedule = k8sSchedule(settings.value(scheduleSpec), settings.value(timezoneSpec));
+  const schedule = k8sSchedule(valueOf(settings, scheduleSpec), valueOf(settings, timezoneSpec));
   const plan = buildPlan(jobs, settings);
   const task = taskNames(
     plan.nodes.map((n) => n.name),
