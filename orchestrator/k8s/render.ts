@@ -6,6 +6,8 @@
  * ever written: secret keys become `secretKeyRef`s listed in SECRETS.md.
  */
 import { stringify } from 'yaml';
+// Types only (development dependency): typos in the generated objects fail `npm run typecheck`.
+import type { ICronWorkflow } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/CronWorkflow';
 import type { JobDefinition } from '../job.js';
 import type { SettingSpec } from '../setting-spec.js';
 import { SettingsError, type Settings } from '../settings-store.js';
@@ -248,81 +250,80 @@ export function renderBundle(
         },
       })),
     ];
-    add('cronworkflow.yaml', [
-      {
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'CronWorkflow',
-        metadata: { name: 'job-runner', labels },
-        spec: {
-          schedules: schedule.schedules,
-          timezone: schedule.timezone,
-          when: schedule.when,
-          concurrencyPolicy: 'Forbid',
-          startingDeadlineSeconds: catchUpSeconds,
-          successfulJobsHistoryLimit: 7,
-          failedJobsHistoryLimit: 14,
-          workflowMetadata: { labels },
-          workflowSpec: {
-            entrypoint: 'night',
-            onExit: 'night-end',
-            serviceAccountName: 'job-runner',
-            parallelism: settings.value(concurrencySpec),
-            synchronization: { mutexes: [{ name: 'job-runner-night' }] },
-            podGC: { strategy: 'OnPodSuccess' },
-            ttlStrategy: { secondsAfterCompletion: 7 * 86400 },
-            securityContext,
-            volumes,
-            templates: [
-              { name: 'night', dag: { failFast: false, tasks } },
-              {
-                name: 'anchor',
-                daemon: true,
-                metadata: { labels: { [`${LABEL}/anchor`]: '{{workflow.name}}' } },
-                container: {
-                  name: 'main',
-                  image: opts.image,
-                  command: ['sleep'],
-                  args: ['infinity'],
-                  volumeMounts,
-                  resources: { requests: { cpu: '10m', memory: '16Mi' } },
-                },
+    const cronWorkflow: ICronWorkflow = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'CronWorkflow',
+      metadata: { name: 'job-runner', labels },
+      spec: {
+        schedules: schedule.schedules,
+        timezone: schedule.timezone,
+        when: schedule.when,
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: catchUpSeconds,
+        successfulJobsHistoryLimit: 7,
+        failedJobsHistoryLimit: 14,
+        workflowMetadata: { labels },
+        workflowSpec: {
+          entrypoint: 'night',
+          onExit: 'night-end',
+          serviceAccountName: 'job-runner',
+          parallelism: settings.value(concurrencySpec),
+          synchronization: { mutexes: [{ name: 'job-runner-night' }] },
+          podGC: { strategy: 'OnPodSuccess' },
+          ttlStrategy: { secondsAfterCompletion: 7 * 86400 },
+          securityContext,
+          volumes,
+          templates: [
+            { name: 'night', dag: { failFast: false, tasks } },
+            {
+              name: 'anchor',
+              daemon: true,
+              metadata: { labels: { [`${LABEL}/anchor`]: '{{workflow.name}}' } },
+              container: {
+                name: 'main',
+                image: opts.image,
+                command: ['sleep'],
+                args: ['infinity'],
+                volumeMounts,
+                resources: { requests: { cpu: '10m', memory: '16Mi' } },
               },
-              {
-                name: 'night-begin',
-                affinity: anchorAffinity,
-                container: container(['night', 'begin', '--run-id', '{{workflow.name}}']),
+            },
+            {
+              name: 'night-begin',
+              affinity: anchorAffinity,
+              container: container(['night', 'begin', '--run-id', '{{workflow.name}}']),
+            },
+            {
+              name: 'job',
+              inputs: { parameters: [{ name: 'job' }, { name: 'deadline' }] },
+              metadata: { labels: { [`${LABEL}/job`]: '{{inputs.parameters.job}}' } },
+              activeDeadlineSeconds: '{{inputs.parameters.deadline}}',
+              retryStrategy: {
+                limit: '2',
+                retryPolicy: 'OnError',
+                backoff: { duration: '1m', factor: '2' },
               },
-              {
-                name: 'job',
-                inputs: { parameters: [{ name: 'job' }, { name: 'deadline' }] },
-                metadata: { labels: { [`${LABEL}/job`]: '{{inputs.parameters.job}}' } },
-                activeDeadlineSeconds: '{{inputs.parameters.deadline}}',
-                retryStrategy: {
-                  limit: '2',
-                  retryPolicy: 'OnError',
-                  backoff: { duration: '1m', factor: '2' },
-                },
-                affinity: anchorAffinity,
-                container: container(['task', '{{inputs.parameters.job}}', '--run-id', '{{workflow.name}}'], {
-                  resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
-                }),
-              },
-              {
-                name: 'night-end',
-                container: container([
-                  'night',
-                  'end',
-                  '--run-id',
-                  '{{workflow.name}}',
-                  '--engine-status',
-                  '{{workflow.status}}',
-                ]),
-              },
-            ],
-          },
+              affinity: anchorAffinity,
+              container: container(['task', '{{inputs.parameters.job}}', '--run-id', '{{workflow.name}}'], {
+                resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+              }),
+            },
+            {
+              name: 'night-end',
+              container: container([
+                'night',
+                'end',
+                '--run-id',
+                '{{workflow.name}}',
+                '--engine-status',
+                '{{workflow.status}}',
+              ]),
+            },
+          ],
         },
       },
-    ]);
+    };
+    add('cronworkflow.yaml', [cronWorkflow]);
   } else {
     add('cronjob.yaml', [
       {
