@@ -113,6 +113,31 @@ export function buildProgram(): Command {
       }),
     );
 
+  const k8s = program
+    .command('k8s')
+    .description('Kubernetes hosting: render or check a per-municipality bundle');
+  k8s
+    .command('render')
+    .description(
+      'write the kustomize bundle (Argo CronWorkflow or CronJob, PVC, ConfigMap, RBAC, toolbox, SECRETS.md)',
+    )
+    .requiredOption('--out <dir>', 'directory to write the bundle to')
+    .requiredOption('--namespace <ns>', "the municipality's namespace")
+    .requiredOption('--image <ref>', 'the job-runner image')
+    .option('--storage-class <sc>', 'storage class of the state volume (default: the cluster default)')
+    .option('--pvc-size <size>', 'size of the state volume', '5Gi')
+    .option('--engine <engine>', 'argo (a task per job) or cronjob (the whole night in one pod)', 'argo')
+    .action((o: Record<string, string>, cmd: Command) =>
+      start(async () => (await import('./commands/k8s.js')).k8sRenderAction({ ...globals(cmd), ...o })),
+    );
+  k8s
+    .command('check')
+    .description(
+      'validate a rendered bundle (schemas and the rules of docs/kubernetes.md); exit 2 on problems',
+    )
+    .argument('<dir>', 'the bundle directory')
+    .action((dir: string) => start(async () => (await import('./commands/k8s.js')).k8sCheckAction(dir)));
+
   program
     .command('schedule')
     .description('long-running daemon: runs the nightly plan on runner.schedule')

@@ -11,7 +11,7 @@ import { allSpecs } from './all-jobs.js';
 import { makeRedactor, secretValues } from './redact.js';
 import { timezoneSpec } from './runner-settings.js';
 import { PushgatewayObserver } from './metrics/pushgateway.js';
-import { metricsSettings, promApiSpec } from './metrics/settings.js';
+import { metricsGroupingSpec, metricsSettings, promApiSpec } from './metrics/settings.js';
 import { EmailAlertObserver } from './notify/email-observer.js';
 import {
   municipalityNameSpec,
@@ -51,7 +51,11 @@ export function defaultObservers(settings: Settings, logger: Logger): RunObserve
   };
   attempt('prometheus metrics', () => {
     if (!settings.has(promApiSpec.key) || settings.get(promApiSpec.key) === '') return undefined;
-    return new PushgatewayObserver({ baseUrl: settings.value(promApiSpec), logger });
+    return new PushgatewayObserver({
+      baseUrl: settings.value(promApiSpec),
+      grouping: settings.value(metricsGroupingSpec),
+      logger,
+    });
   });
   attempt('e-mail alerts', () => {
     if (!settings.has(notifyToSpec.key) || settings.get(notifyToSpec.key) === '') return undefined;

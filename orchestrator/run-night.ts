@@ -25,11 +25,9 @@ import { historyPath, stateDirOf } from './state-paths.js';
 import {
   alwaysSecretKeyPattern,
   concurrencySpec,
-  jobTimeoutKey,
-  jobTimeoutSpec,
+  jobTimeoutMs,
   keepDaysSpec,
   killGraceSpec,
-  timeoutDocSpec,
 } from './runner-settings.js';
 
 export interface RunJobsOptions {
@@ -76,12 +74,6 @@ export function cleanUpBeforeExit(): void {
 const resumable: JobStatus[] = ['failed', 'timed_out', 'cancelled', 'skipped'];
 
 export { stateDirOf, historyPath };
-
-function timeoutFor(settings: Settings, def: JobDefinition): number {
-  const key = jobTimeoutKey(def.name);
-  if (settings.has(key)) return settings.value({ ...timeoutDocSpec, key });
-  return def.defaultTimeoutMs ?? settings.value(jobTimeoutSpec);
-}
 
 function exitCodeOf(records: JobRecord[], cancelled: boolean): { code: number; status: RunStatus } {
   if (cancelled) return { code: 130, status: 'cancelled' };
@@ -274,7 +266,7 @@ async function runLocked(
   const records = await executePlan({
     plan,
     concurrency: settings.value(concurrencySpec),
-    timeoutFor: (def) => timeoutFor(settings, def),
+    timeoutFor: (def) => jobTimeoutMs(settings, def),
     signal: opts.signal,
     logger,
     settleMs: settings.value(killGraceSpec) + 1000,

@@ -3,6 +3,8 @@
  * docs/settings.md is generated from both.
  */
 import { z } from 'zod';
+import type { JobDefinition } from './job.js';
+import type { Settings } from './settings-store.js';
 import { boolSchema, durationSchema, positiveIntSchema, setting, type SettingSpec } from './setting-spec.js';
 
 export const stateDirSpec = setting<string>({
@@ -33,6 +35,16 @@ export const jobTimeoutSpec = setting<number>({
 /** `runner.timeout.<job>`: one per job, so not in the static list; documented by `timeoutDocSpec`. */
 export function jobTimeoutKey(job: string): string {
   return `runner.timeout.${job}`;
+}
+
+/** A job's timeout: `runner.timeout.<job>`, else the definition's default, else `runner.job_timeout`. */
+export function jobTimeoutMs(
+  settings: Settings,
+  def: Pick<JobDefinition, 'name' | 'defaultTimeoutMs'>,
+): number {
+  const key = jobTimeoutKey(def.name);
+  if (settings.has(key)) return settings.value({ ...timeoutDocSpec, key });
+  return def.defaultTimeoutMs ?? settings.value(jobTimeoutSpec);
 }
 
 export const timeoutDocSpec = setting<number>({

@@ -18,6 +18,8 @@ export interface PushgatewayOptions {
   logger: { warn(message: string): unknown; debug(message: string): unknown };
   /** Per push; default 2 s as DIPEX's `curl -m 2`. */
   timeoutMs?: number;
+  /** Extra grouping labels after `job=<name>` (`runner.metrics.grouping`). */
+  grouping?: Record<string, string>;
   now?: () => Date;
 }
 
@@ -56,6 +58,8 @@ export class PushgatewayObserver implements RunObserver {
   private readonly target: Target;
   private readonly timeoutMs: number;
   private readonly now: () => Date;
+  /** `/label/value…` of the grouping labels; empty without any. */
+  private readonly suffix: string;
   private inFlight = new Set<Promise<void>>();
   private failures = 0;
   private pushes = 0;
@@ -64,28 +68,36 @@ export class PushgatewayObserver implements RunObserver {
     this.target = target(opts.baseUrl);
     this.timeoutMs = opts.timeoutMs ?? 2000;
     this.now = opts.now ?? (() => new Date());
+    this.suffix = Object.entries(opts.grouping ?? {})
+      .map(([k, v]) => `/${encodeURIComponent(k)}/${encodeURIComponent(v)}`)
+      .join('');
+  }
+
+  /** The path of a group: DIPEX's trailing slash on start pushes is kept only without grouping labels. */
+  private group(job: string, start: boolean): string {
+    return `${encodeURIComponent(job)}${this.suffix}${start && !this.suffix ? '/' : ''}`;
   }
 
   onRunStart(run: RunStart): void {
     this.failures = 0;
     this.pushes = 0;
-    this.fire(`${RUN_GROUP}/`, startGauges(run.startedAt));
+    this.fire(this.group(RUN_GROUP, true), startGauges(run.startedAt));
   }
 
   onJobStart(_runId: string, job: JobRecord): void {
-    this.fire(`${encodeURIComponent(job.name)}/`, startGauges(job.startedAt ?? this.now()));
+    this.fire(this.group(job.name, true), startGauges(job.startedAt ?? this.now()));
   }
 
   onJobEnd(_runId: string, job: JobRecord): void {
     if (NOT_PUSHED.includes(job.status)) return;
     const code = job.returnCode ?? statusCodes[job.status] ?? 1;
-    this.fire(encodeURIComponent(job.name), endGauges(job.finishedAt ?? this.now(), code));
+    this.fire(this.group(job.name, false), endGauges(job.finishedAt ?? this.now(), code));
   }
 
   async onRunEnd(summary: RunSummary): Promise<void> {
     const failed = summary.jobs.filter((j) => FAILED.includes(j.status)).length;
     const skipped = summary.jobs.filter((j) => j.status === 'skipped').length;
-    this.fire(RUN_GROUP, [
+    this.fire(this.group(RUN_GROUP, false), [
       ...endGauges(summary.finishedAt, summary.exitCode),
       { name: 'mo_failed_jobs', help: 'Number of jobs that failed or timed out in the run', value: failed },
       {

@@ -13,4 +13,19 @@ export const promApiSpec = setting<string>({
     'Credentials in the URL (`http://user:pass@host`) are sent as basic auth.',
 });
 
-export const metricsSettings: SettingSpec[] = [promApiSpec] as SettingSpec[];
+export const metricsGroupingSpec = setting<Record<string, string>>({
+  key: 'runner.metrics.grouping',
+  schema: z.record(
+    z
+      .string()
+      .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'label names are letters, digits and _')
+      .refine((k) => k !== 'job', 'job is the grouping key the runner sets'),
+    z.string().min(1),
+  ),
+  type: 'object (label → value)',
+  default: {},
+  description:
+    'Extra Prometheus grouping labels after `job=<name>` in every push, e.g. `{"municipality": "andeby"}` → `{base}/{job}/municipality/andeby`, so municipalities sharing one pushgateway do not overwrite each other.',
+});
+
+export const metricsSettings: SettingSpec[] = [promApiSpec, metricsGroupingSpec] as SettingSpec[];

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { JobRecord, RunSummary } from '../../orchestrator/events.js';
 import { PushgatewayObserver } from '../../orchestrator/metrics/pushgateway.js';
+import { metricsGroupingSpec } from '../../orchestrator/metrics/settings.js';
 import { defaultObservers } from '../../orchestrator/observers.js';
 import { Settings } from '../../orchestrator/settings-store.js';
 import { quietNight } from '../helpers/quiet-night.js';
@@ -254,5 +255,47 @@ describe('metrics through a real run (engine + command jobs)', () => {
     expect(result.jobs.find((j) => j.name === 'ok_job')?.status).to.equal('succeeded');
     const runLog = fs.readFileSync(path.join(result.logDir, 'run.jsonl'), 'utf8');
     expect(runLog.split('\n').filter((l) => l.includes('prometheus: push'))).to.have.length(1);
+  });
+});
+
+describe('Pushgateway grouping labels (runner.metrics.grouping)', () => {
+  let gw: StandIn;
+  beforeEach(async () => {
+    gw = await startPushgateway();
+  });
+  afterEach(async () => {
+    await gw.close();
+  });
+
+  it('pushes every job and the run under {base}/{job}/municipality/andeby', async () => {
+    const o = new PushgatewayObserver({
+      baseUrl: gw.base,
+      logger: new Lines(),
+      grouping: { municipality: 'andeby' },
+    });
+    o.onRunStart({ runId: 'r1', trigger: 'schedule', startedAt: t0, jobs: ['reports_csv'] });
+    o.onJobStart('r1', { ...job('reports_csv', 'running'), finishedAt: undefined });
+    o.onJobEnd('r1', job('reports_csv', 'succeeded', 0));
+    await o.onRunEnd(summary([job('reports_csv', 'succeeded', 0)], 0));
+    expect([...new Set(gw.pushes.map((p) => p.path))].sort()).to.deep.equal([
+      '/metrics/job/job-runner/municipality/andeby',
+      '/metrics/job/reports_csv/municipality/andeby',
+    ]);
+  });
+
+  it('the setting is validated: job is not a grouping label', () => {
+    const log = new Lines();
+    const with_ = defaultObservers(
+      new Settings(
+        { 'crontab.CRON_LOG_PROM_API': gw.base, 'runner.metrics.grouping': { municipality: 'andeby' } },
+        't',
+      ),
+      log as never,
+    );
+    expect(with_.some((x) => x instanceof PushgatewayObserver)).to.equal(true);
+    expect(log.lines).to.deep.equal([]);
+    expect(() =>
+      new Settings({ 'runner.metrics.grouping': { job: 'x' } }, 't').value(metricsGroupingSpec),
+    ).to.throw(/runner\.metrics\.grouping/);
   });
 });
