@@ -5,10 +5,18 @@
  */
 import fs from 'node:fs';
 import { expect } from 'chai';
+import { healthUrl } from '../../jobs/clients/os2sync.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 
 const cachedKeys = (h: Harness): string[] =>
   Object.keys((JSON.parse(fs.readFileSync(h.cacheFile(), 'utf8')) as { entries: object }).entries);
+
+describe('OS2sync health route', () => {
+  it('sits next to the API base, whatever prefix a proxy adds', () => {
+    expect(healthUrl('http://h:8081/api')).to.equal('http://h:8081/manage/health');
+    expect(healthUrl('https://proxy/os2sync/api/')).to.equal('https://proxy/os2sync/manage/health');
+  });
+});
 
 describe('exports_os2sync: one bad object is not an outage', function () {
   this.timeout(120_000);
