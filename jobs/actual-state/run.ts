@@ -1,11 +1,16 @@
-/** `exports_actual_state_export` / `exports_historic_sql_export`: the snapshot → the configured SQL database. */
+/**
+ * `exports_actual_state_export` / `exports_historic_sql_export`: the snapshot → the configured SQL database.
+ * A dry run copies into a SQLite file in the scratch area instead (for a PostgreSQL target after checking that
+ * it can connect, with no statement that changes anything there).
+ */
 import type { JobContext, JobResult } from '../../orchestrator/job.js';
 import { SettingsError } from '../../orchestrator/settings-store.js';
 import { localTimestamp } from '../lora-cache/dates.js';
 import { openSnapshot } from '../lora-cache/read.js';
 import { runnerTimezone } from '../lora-cache/settings.js';
+import { reportDryWrite, writeTarget } from '../dry-run.js';
 import type { ExportTimes } from './export-types.js';
-import { connectPostgres, exportToPostgres } from './postgres-target.js';
+import { connectPostgres, exportToPostgres, type PostgresConnection } from './postgres-target.js';
 import { resolveTarget, type TargetKind } from './settings.js';
 import { exportToSqlite } from './sqlite-target.js';
 
@@ -16,6 +21,7 @@ export async function runSqlExport(ctx: JobContext, kind: TargetKind): Promise<J
     paths: ctx.paths,
     mode: kind === 'actual' ? 'actual' : 'historic',
     notOlderThan: ctx.prerequisitesRanThisRun ? ctx.runStartedAt : undefined,
+    dryRunId: ctx.dryRun ? ctx.runId : undefined,
   });
   const tz = runnerTimezone(ctx.settings);
   const started = Date.now();
@@ -30,6 +36,14 @@ export async function runSqlExport(ctx: JobContext, kind: TargetKind): Promise<J
     const total = Object.values(snapshot.info.rowCounts).reduce((a, b) => a + b, 0);
     let where: string;
     let rows: Record<string, number>;
+    if (ctx.dryRun) {
+      where = target.type === 'SQLite' ? target.file : await checkPostgres(target, ctx.signal);
+      const scratch = writeTarget(ctx, target.type === 'SQLite' ? target.file : `${target.database}.db`);
+      ({ rows } = exportToSqlite(snapshot.path, scratch, times, ctx.signal));
+      const copied = Object.values(rows).reduce((a, b) => a + b, 0);
+      const message = reportDryWrite(ctx, where, scratch, `${copied} rows`);
+      return { counters: { rows: copied }, outputs: [scratch], message };
+    }
     if (target.type === 'SQLite') {
       if (target.file === snapshot.path) {
         const key =
@@ -40,7 +54,7 @@ export async function runSqlExport(ctx: JobContext, kind: TargetKind): Promise<J
       ctx.logger.info(`copying the ${snapshot.info.mode} snapshot into SQLite ${where}`);
       ({ rows } = exportToSqlite(snapshot.path, target.file, times, ctx.signal));
     } else {
-      where = `postgresql://${target.user}@${target.host}:${target.port}/${target.database}`;
+      where = postgresUrl(target);
       ctx.logger.info(`copying the ${snapshot.info.mode} snapshot into ${where}`);
       const client = await connectPostgres(target, ctx.signal).catch((err: Error) => {
         throw new Error(`cannot connect to ${where}: ${err.message}`);
@@ -68,6 +82,23 @@ export async function runSqlExport(ctx: JobContext, kind: TargetKind): Promise<J
   } finally {
     snapshot.close();
   }
+}
+
+const postgresUrl = (t: PostgresConnection): string =>
+  `postgresql://${t.user}@${t.host}:${t.port}/${t.database}`;
+
+/** Dry run: connects and runs `SELECT 1`, so a wrong host or password shows; returns the target's URL. */
+async function checkPostgres(target: PostgresConnection, signal: AbortSignal): Promise<string> {
+  const where = postgresUrl(target);
+  const client = await connectPostgres(target, signal).catch((err: Error) => {
+    throw new Error(`cannot connect to ${where}: ${err.message}`);
+  });
+  try {
+    await client.query('SELECT 1');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  return where;
 }
 
 export const runActualStateExport = (ctx: JobContext) => runSqlExport(ctx, 'actual');

@@ -110,7 +110,8 @@ export async function postBackupWith(ctx: JobContext, jobs: readonly JobDefiniti
   const name = archiveName(ctx.runStartedAt, ctx.settings.value(timezoneSpec));
   const target = path.join(dir, name);
   const hasPending = fs.existsSync(pending);
-  if (!hasPending) warnings.push('no pre-night part: pre_backup did not run in this run');
+  // A dry pre_backup stages nothing, so a dry night has no pre-night part to miss.
+  if (!hasPending && !ctx.dryRun) warnings.push('no pre-night part: pre_backup did not run in this run');
   for (const w of warnings) ctx.logger.warn(w);
   if (ctx.dryRun) {
     return {

@@ -1,7 +1,9 @@
 /**
  * OS2sync REST client (spec §1): CVR/ApiKey headers, JSON bodies, case-insensitive reading of responses,
  * retry with backoff on 5xx and connection errors. 4xx answers are returned to the caller (per-object
- * errors); a request that still fails after its retries throws Os2syncUnavailableError.
+ * errors). A request that still fails after its retries throws Os2syncUnavailableError when OS2sync cannot be
+ * reached at all (connection refused, host or network unreachable, name not found), else
+ * Os2syncRequestFailedError (5xx, timeout, connection reset): a failure of that one request's object.
  */
 import type { AxiosInstance } from 'axios';
 import {
@@ -36,11 +38,38 @@ export interface Os2syncResponse {
   text: string;
 }
 
-/** OS2sync could not be reached (or kept answering 5xx) after every retry: stop sending. */
+/** OS2sync could not be reached at all after every retry (refused, unreachable, unknown host): stop sending. */
 export class Os2syncUnavailableError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'Os2syncUnavailableError';
+  }
+}
+
+/** OS2sync answered 5xx, timed out or dropped the connection on every attempt of one request. */
+export class Os2syncRequestFailedError extends Error {
+  constructor(
+    message: string,
+    /** The last HTTP status, undefined for a timeout or a dropped connection. */
+    readonly status: number | undefined,
+  ) {
+    super(message);
+    this.name = 'Os2syncRequestFailedError';
+  }
+}
+
+/**
+ * Network errors that mean nothing listens at `os2sync.api_url` (as opposed to one bad answer); TLS errors
+ * (not retryable) too: every request would meet them.
+ */
+const DOWN_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+class HttpStatusError extends Error {
+  constructor(
+    readonly status: number,
+    text: string,
+  ) {
+    super(`HTTP ${status} ${oneLine(scrub(text), 200)}`.trim());
   }
 }
 
@@ -51,8 +80,18 @@ export interface Os2syncClient {
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<Os2syncResponse>;
+  /**
+   * One cheap reachability check: `GET` OS2sync's health route (`{api_url}/../manage/health`). Any answer
+   * below 500 passes; throws like `request` otherwise.
+   */
+  probe(): Promise<void>;
   /** Number of HTTP requests sent (attempts included). */
   readonly sent: number;
+}
+
+/** OS2sync's health route next to its API base: `http://host:8081/api` → `http://host:8081/manage/health`. */
+export function healthUrl(baseUrl: string): string {
+  return new URL('../manage/health', `${baseUrl.replace(/\/+$/, '')}/`).toString();
 }
 
 export function createOs2syncClient(opts: Os2syncClientOptions): Os2syncClient {
@@ -71,54 +110,66 @@ export function createOs2syncClient(opts: Os2syncClientOptions): Os2syncClient {
   if (opts.apiKey) headers.ApiKey = opts.apiKey;
   let sent = 0;
 
+  async function send(
+    method: 'GET' | 'POST' | 'DELETE',
+    url: string,
+    what: string,
+    body?: unknown,
+    extraHeaders?: Record<string, string>,
+  ): Promise<Os2syncResponse> {
+    try {
+      return await withRetry(
+        async () => {
+          sent += 1;
+          let res;
+          try {
+            res = await requestWithDeadline<string>(
+              http,
+              {
+                method,
+                url,
+                headers: {
+                  ...headers,
+                  ...extraHeaders,
+                  ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+                },
+                data: body === undefined ? undefined : JSON.stringify(body),
+              },
+              opts.timeoutMs,
+              opts.signal,
+            );
+          } catch (err) {
+            if (err instanceof NetworkError) throw new RetryableError(err, err.retryable);
+            if (err instanceof RequestTimeoutError) throw new RetryableError(err, true);
+            throw err;
+          }
+          const text = typeof res.data === 'string' ? res.data : '';
+          if (res.status >= 500) {
+            throw new RetryableError(new HttpStatusError(res.status, text), true);
+          }
+          return { status: res.status, body: parseBody(text), text };
+        },
+        policy,
+        { signal: opts.signal, onRetry: (e, n, d) => opts.onRetry?.(what, e, n, d) },
+      );
+    } catch (err) {
+      if (!(err instanceof Error) || err.name === 'AbortedError' || opts.signal?.aborted) throw err;
+      if (err instanceof NetworkError && (!err.retryable || DOWN_CODES.has(err.code ?? '')))
+        throw new Os2syncUnavailableError(`OS2sync ${what}: ${err.message}`);
+      const status = err instanceof HttpStatusError ? err.status : undefined;
+      throw new Os2syncRequestFailedError(`OS2sync ${what}: ${err.message}`, status);
+    }
+  }
+
   return {
     get sent() {
       return sent;
     },
-    async request(method, path, body, extraHeaders) {
-      const what = `${method} ${path}`;
-      try {
-        return await withRetry(
-          async () => {
-            sent += 1;
-            let res;
-            try {
-              res = await requestWithDeadline<string>(
-                http,
-                {
-                  method,
-                  url: opts.baseUrl + path,
-                  headers: {
-                    ...headers,
-                    ...extraHeaders,
-                    ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-                  },
-                  data: body === undefined ? undefined : JSON.stringify(body),
-                },
-                opts.timeoutMs,
-                opts.signal,
-              );
-            } catch (err) {
-              if (err instanceof NetworkError) throw new RetryableError(err, err.retryable);
-              if (err instanceof RequestTimeoutError) throw new RetryableError(err, true);
-              throw err;
-            }
-            const text = typeof res.data === 'string' ? res.data : '';
-            if (res.status >= 500) {
-              throw new RetryableError(
-                new Error(`HTTP ${res.status} ${oneLine(scrub(text), 200)}`.trim()),
-                true,
-              );
-            }
-            return { status: res.status, body: parseBody(text), text };
-          },
-          policy,
-          { signal: opts.signal, onRetry: (e, n, d) => opts.onRetry?.(what, e, n, d) },
-        );
-      } catch (err) {
-        if (!(err instanceof Error) || err.name === 'AbortedError' || opts.signal?.aborted) throw err;
-        throw new Os2syncUnavailableError(`OS2sync ${what}: ${err.message}`);
-      }
+    request: (method, path, body, extraHeaders) =>
+      send(method, opts.baseUrl + path, `${method} ${path}`, body, extraHeaders),
+    async probe() {
+      const url = healthUrl(opts.baseUrl);
+      await send('GET', url, `GET ${new URL(url).pathname}`);
     },
   };
 }

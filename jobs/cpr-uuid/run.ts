@@ -1,12 +1,14 @@
 /**
  * exports_cpr_uuid: one row per MO person (cpr; mo_uuid; ad_guid; sam_account_name), UTF-8 with BOM, `;`, every
- * field quoted. Written page by page to a temp file (mode 0600) and renamed into place.
+ * field quoted. Written page by page to a temp file (mode 0600) and renamed into place; in a dry run into the
+ * scratch area instead (../dry-run.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JobContext, JobResult } from '../../orchestrator/job.js';
 import { removeStaleTemps, writeAtomically } from '../../orchestrator/atomic-write.js';
 import { createMoClient } from '../clients/mo.js';
+import { reportDryWrite, writeTarget } from '../dry-run.js';
 import { CPR_UUID_ITSYSTEMS, CPR_UUID_PERSONS } from './queries.js';
 import { adItSystemSetting, cprMapPath } from './settings.js';
 
@@ -28,7 +30,8 @@ function csvLine(fields: (string | null | undefined)[]): string {
 }
 
 export async function run(ctx: JobContext): Promise<JobResult> {
-  const target = cprMapPath(ctx.settings, ctx.paths);
+  const real = cprMapPath(ctx.settings, ctx.paths);
+  const target = writeTarget(ctx, real);
   const systems = ctx.settings.value(adItSystemSetting);
   const client = createMoClient({
     settings: ctx.settings,
@@ -87,8 +90,10 @@ export async function run(ctx: JobContext): Promise<JobResult> {
         `${withoutCpr.length} person(s) without a CPR number in MO (e.g. ${withoutCpr.slice(0, 3).join(', ')}): cpr left empty`,
       );
     for (const w of warnings) ctx.logger.warn(w);
-    const message = `${persons} persons (${withAd} with an AD account) → ${target}`;
-    ctx.logger.info(message);
+    const message = ctx.dryRun
+      ? reportDryWrite(ctx, real, target, `${persons} persons`)
+      : `${persons} persons (${withAd} with an AD account) → ${target}`;
+    if (!ctx.dryRun) ctx.logger.info(message);
     return {
       counters: { persons, with_ad: withAd, without_cpr: withoutCpr.length },
       outputs: [target],

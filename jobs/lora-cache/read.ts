@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import DatabaseCtor, { type Database } from 'better-sqlite3';
 import type { JobPaths } from '../../orchestrator/job.js';
 import type { Settings } from '../../orchestrator/settings-store.js';
+import { scratchPathOf } from '../dry-run.js';
 import { SNAPSHOT_JOB, snapshotPath, type SnapshotMode } from './paths.js';
 import { snapshotTables } from './schema.js';
 
@@ -43,6 +44,11 @@ export interface OpenSnapshotOptions {
    * snapshot job as a prerequisite and it ran in this run (`ctx.prerequisitesRanThisRun`).
    */
   notOlderThan?: Date;
+  /**
+   * The run id of a dry run: read the snapshot this dry night built in its scratch area when there is one,
+   * else the real snapshot (read-only, as always).
+   */
+  dryRunId?: string;
 }
 
 interface InfoRow {
@@ -75,8 +81,10 @@ export function readSnapshotInfo(db: Database): SnapshotInfo {
 /** Opens the snapshot of a mode read-only. Throws a one-line Error naming the file and the job to run. */
 export function openSnapshot(opts: OpenSnapshotOptions): SnapshotReader {
   const mode = opts.mode ?? 'actual';
-  const file = snapshotPath(opts.settings, opts.paths, mode);
   const job = SNAPSHOT_JOB[mode];
+  const real = snapshotPath(opts.settings, opts.paths, mode);
+  const scratch = opts.dryRunId && scratchPathOf(opts.paths.state, opts.dryRunId, job, real);
+  const file = scratch && fs.existsSync(scratch) ? scratch : real;
   if (!fs.existsSync(file)) throw new Error(`snapshot ${file} does not exist; run ${job} first`);
   let db: Database;
   try {

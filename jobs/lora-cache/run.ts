@@ -1,7 +1,11 @@
-/** The three snapshot jobs: read MO, build the snapshot of their mode, rename it into place. */
+/**
+ * The three snapshot jobs: read MO, build the snapshot of their mode, rename it into place (in a dry run: into
+ * the scratch area, where the dry night's readers find it; see openSnapshot).
+ */
 import type { JobContext, JobResult } from '../../orchestrator/job.js';
 import { createMoClient, moEndpoint } from '../clients/mo.js';
 import { moBase, moGraphqlVersion } from '../clients/mo-settings.js';
+import { reportDryWrite, writeTarget } from '../dry-run.js';
 import { buildSnapshot } from './build.js';
 import { todayIn } from './dates.js';
 import { snapshotPath, type SnapshotMode } from './paths.js';
@@ -27,7 +31,8 @@ const ENTITY_LABELS: Record<string, string> = {
 
 export async function runSnapshotJob(ctx: JobContext, mode: SnapshotMode): Promise<JobResult> {
   const { settings } = ctx;
-  const target = snapshotPath(settings, ctx.paths, mode);
+  const real = snapshotPath(settings, ctx.paths, mode);
+  const target = writeTarget(ctx, real);
   const timeZone = runnerTimezone(settings);
   const exportCpr = settings.value(exportCprSetting);
   const resolveDar = settings.value(resolveDarSetting);
@@ -69,7 +74,8 @@ export async function runSnapshotJob(ctx: JobContext, mode: SnapshotMode): Promi
     const message =
       `${mode} snapshot: ${objects} objects, ${rows} rows in ${result.seconds.toFixed(1)} s` +
       (result.warnings.length ? `; ${result.warnings.length} dirty-data warning(s)` : '');
-    ctx.logger.info(`${message} → ${target}`);
+    if (ctx.dryRun) reportDryWrite(ctx, real, target, `${rows} rows`);
+    else ctx.logger.info(`${message} → ${target}`);
     return {
       counters: { objects, rows, dirty_data_warnings: result.warnings.length },
       outputs: [target],

@@ -5,8 +5,13 @@
 import { sleep } from '../clients/http.js';
 import { prop, type Os2syncClient } from '../clients/os2sync.js';
 
-/** FK could not be read: no autowash deletes, the job fails. */
-export class FkUnreachableError extends Error {}
+/** FK could not be read: no autowash deletes, the job fails. The message starts "FK unreachable" (docs promise it). */
+export class FkUnreachableError extends Error {
+  constructor(message: string) {
+    super(`FK unreachable: ${message}`);
+    this.name = 'FkUnreachableError';
+  }
+}
 
 export interface FkHierarchy {
   units: string[];

@@ -35,6 +35,7 @@ export interface Os2syncConfig {
   pnumberField: 'PNR' | 'Location';
   timeoutMs: number;
   retry: { maxAttempts: number; baseDelayMs: number; maxTimeMs: number };
+  downAfterFailures: number;
   hierarchyPollMs: number;
   hierarchyTimeoutMs: number;
   timezone: string;
@@ -84,6 +85,7 @@ export function readConfig(settings: Settings, paths: Pick<JobPaths, 'cache' | '
       baseDelayMs: v(S.retryBaseDelay),
       maxTimeMs: v(S.retryMaxTime),
     },
+    downAfterFailures: v(S.downAfterFailures),
     hierarchyPollMs: v(S.hierarchyPoll),
     hierarchyTimeoutMs: v(S.hierarchyTimeout),
     timezone: runnerTimezone(settings),

@@ -36,6 +36,7 @@ export async function readModel(ctx: JobContext, cfg: Os2syncConfig, today: stri
     settings: ctx.settings,
     paths: ctx.paths,
     notOlderThan: ctx.prerequisitesRanThisRun ? ctx.runStartedAt : undefined,
+    dryRunId: ctx.dryRun ? ctx.runId : undefined,
   });
   try {
     if (cfg.xferCpr && !snapshot.info.exportCpr) {

@@ -1,6 +1,6 @@
 /**
- * exports_os2sync (spec §2.1): settings and templates → hash cache → (autowash read started) → read MO or the
- * snapshot completely → build every payload → send what changed → persist the cache.
+ * exports_os2sync (spec §2.1): settings and templates → hash cache → OS2sync reachable? → (autowash read
+ * started) → read MO or the snapshot completely → build every payload → send what changed → persist the cache.
  */
 import type { JobContext, JobResult } from '../../orchestrator/job.js';
 import { JobSettingsError } from '../../orchestrator/job.js';
@@ -11,12 +11,14 @@ import { buildPayloads, type BuiltPayloads } from './build.js';
 import { loadHashCache } from './hash-cache.js';
 import { readModel } from './read-model.js';
 import { readConfig } from './config.js';
-import { syncPayloads, type SyncOutcome } from './sync.js';
+import { syncPayloads, type ObjectFailure, type SyncOutcome } from './sync.js';
 import { compileTemplates, TemplateSyntaxError } from './templates.js';
 import { MoDataError } from './scope.js';
 import { TemplateFailure } from './user-payload.js';
 
 const MAX_LOGGED = 200;
+/** Failed objects named in the job's status message; the job log has every one. */
+const MAX_NAMED = 5;
 
 export async function run(ctx: JobContext): Promise<JobResult> {
   const log = ctx.logger;
@@ -46,6 +48,16 @@ export async function run(ctx: JobContext): Promise<JobResult> {
           log.warn(`OS2sync ${what}: ${e.message}; retry ${n} in ${Math.round(d / 100) / 10}s`),
       })
     : undefined;
+
+  // One cheap request first, so an outage fails the night even when nothing changed in MO.
+  if (client) {
+    try {
+      await client.probe();
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      throw new Error(`OS2sync unreachable at start: ${(err as Error).message}; nothing was sent`);
+    }
+  }
 
   // 3. autowash: start the FK hierarchy read first, it takes minutes on a large municipality
   let hierarchyId: Promise<string> | undefined;
@@ -82,6 +94,7 @@ export async function run(ctx: JobContext): Promise<JobResult> {
     outcome = await syncPayloads(built, {
       cache,
       client,
+      downAfterFailures: cfg.downAfterFailures,
       logger: log,
       verbose: ctx.verbose || stub,
       signal: ctx.signal,
@@ -103,10 +116,11 @@ export async function run(ctx: JobContext): Promise<JobResult> {
 
   const counters: Record<string, number> = {
     ...outcome.counters,
+    failed: outcome.counters.units_failed + outcome.counters.users_failed,
     mo_requests: moRequests,
     os2sync_requests: client?.sent ?? 0,
   };
-  const warnings = warningKinds([...built.errors, ...built.warnings]);
+  const warnings = warningKinds([...outcome.failures.map((f) => f.line), ...built.errors, ...built.warnings]);
   if (!sending) {
     const what = ctx.dryRun ? 'dry run' : 'stub mode (os2sync.api_url = stub)';
     const message = `${what}: would send ${outcome.planned.length} requests (${summary(outcome)}); nothing sent, hash cache untouched${cfg.autowash ? '; autowash not evaluated' : ''}`;
@@ -114,13 +128,24 @@ export async function run(ctx: JobContext): Promise<JobResult> {
     return { counters: { ...counters, planned_requests: outcome.planned.length }, warnings, message };
   }
   const problems: string[] = [];
-  if (outcome.failures.length > 0)
-    problems.push(`${outcome.failures.length} object(s) rejected: ${outcome.failures[0]}`);
+  if (outcome.failures.length > 0) problems.push(failedObjects(outcome.failures));
   if (outcome.stopped) problems.push(`OS2sync unreachable, sending stopped (${outcome.stopped})`);
   if (outcome.autowashError) problems.push(`autowash: ${outcome.autowashError}`);
   const message = `${summary(outcome)}${problems.length ? `; ${problems.join('; ')}` : ''}`;
   if (problems.length > 0) return { counters, warnings, message, failed: true };
   return { counters, warnings, message };
+}
+
+/** `3 object(s) failed: user <uuid> (HTTP 500), …`: a bounded list for the status line. */
+function failedObjects(failures: ObjectFailure[]): string {
+  const named = failures.slice(0, MAX_NAMED).map((f) => {
+    const why =
+      f.status !== undefined ? `HTTP ${f.status}` : f.line.includes('timed out') ? 'timeout' : 'no answer';
+    return `${f.kind} ${f.uuid} (${why})`;
+  });
+  const more =
+    failures.length > MAX_NAMED ? `, and ${failures.length - MAX_NAMED} more (see the job log)` : '';
+  return `${failures.length} object(s) failed, sent again next run: ${named.join(', ')}${more}`;
 }
 
 function summary(o: SyncOutcome): string {

@@ -210,7 +210,16 @@ export const S = {
     schema: positiveIntSchema,
     type: 'integer',
     default: 5,
-    description: 'Attempts per OS2sync request on 5xx and connection errors before the job stops sending',
+    description:
+      'Attempts per OS2sync request on 5xx, timeouts and connection errors before that object (or, when refused, OS2sync) counts as failed',
+  }),
+  downAfterFailures: setting({
+    key: 'os2sync.down_after_failures',
+    schema: positiveIntSchema,
+    type: 'integer',
+    default: 5,
+    description:
+      'OS2sync counts as down, and sending stops, when this many different objects in a row fail with 5xx or a timeout after their retries (one such object is a failure of that object only)',
   }),
   retryBaseDelay: setting({
     key: 'os2sync.retry.base_delay',

@@ -1,17 +1,20 @@
 /**
  * Sending (spec §2.1 steps 5–8): hash-gated unit upserts parent-first with read-merge, user upserts and
  * deletes, removal of what was exported earlier (users, then units bottom-up), then autowash. Requests are
- * sequential. A 4xx fails that object only; OS2sync unreachable after retries stops all sending. The cache
- * records an entry only after success. In a dry run nothing is sent and the cache is not touched.
+ * sequential. A 4xx, or a 5xx/timeout after the client's retries, fails that object only; OS2sync counts as down
+ * (sending stops) when its connections are refused or `downAfterFailures` different objects in a row failed.
+ * The cache records an entry only after success, so a failed object is sent again next run. In a dry run
+ * nothing is sent and the cache is not touched.
  */
 import type { Logger } from 'winston';
 import {
+  Os2syncRequestFailedError,
   Os2syncUnavailableError,
   os2syncMessage,
   type Os2syncClient,
   type Os2syncResponse,
 } from '../clients/os2sync.js';
-import type { FkHierarchy } from './autowash.js';
+import { FkUnreachableError, type FkHierarchy } from './autowash.js';
 import type { BuiltPayloads } from './build.js';
 import type { Operation } from './canonical.js';
 import { HashCache } from './hash-cache.js';
@@ -38,6 +41,8 @@ export interface SyncOptions {
   cache: HashCache;
   /** Absent in a dry run. */
   client?: Os2syncClient;
+  /** Sending stops when this many different objects in a row failed without an answer below 500. */
+  downAfterFailures?: number;
   logger: Logger;
   verbose: boolean;
   /** Resolves the FK hierarchy for autowash (undefined = autowash off or dry run). */
@@ -49,10 +54,22 @@ export interface SyncOptions {
   checkpointEvery?: number;
 }
 
+/** One object that was not sent (or not confirmed) this run. */
+export interface ObjectFailure {
+  kind: Kind;
+  uuid: string;
+  /** The HTTP status of the last answer; undefined for a timeout, a dropped connection or an unsendable payload. */
+  status?: number;
+  /** Why, in a few words for the status line: `HTTP 500`, `timeout`, `no answer`, `not sendable`. */
+  why: string;
+  /** The log line: what failed and why. */
+  line: string;
+}
+
 export interface SyncOutcome {
   counters: Counters;
-  /** Per-object errors (4xx, unsendable payloads). */
-  failures: string[];
+  /** Per-object errors (4xx, 5xx or timeout after retries, unsendable payloads). */
+  failures: ObjectFailure[];
   /** Set when OS2sync became unreachable and sending stopped. */
   stopped: string | null;
   /** Set when autowash could not read FK. */
@@ -82,14 +99,30 @@ export async function syncPayloads(built: BuiltPayloads, opts: SyncOptions): Pro
     counters[`${counterPrefix(kind)}_${what}`] += 1;
   };
 
-  for (const f of built.failures) {
-    bump(f.kind, 'failed');
-    out.failures.push(`${f.kind} ${f.uuid}: ${f.message}`);
-    logger.error(`${f.kind} ${f.uuid} not sent: ${f.message}`);
-  }
+  const fail = (failure: ObjectFailure): void => {
+    out.failures.push(failure);
+    logger.error(failure.line);
+    bump(failure.kind, 'failed');
+  };
+  for (const f of built.failures)
+    fail({
+      kind: f.kind,
+      uuid: f.uuid,
+      why: 'not sendable',
+      line: `${f.kind} ${f.uuid} not sent: ${f.message}`,
+    });
 
-  /** Runs one request unless sending has stopped; returns null when it did not get an answer. */
+  // Different objects that failed in a row without any answer below 500 in between.
+  const downAfter = opts.downAfterFailures ?? 5;
+  const failedInARow = new Set<string>();
+
+  /**
+   * Runs one request for one object unless sending has stopped. Returns null when it got no answer below 500;
+   * the object's failure is then recorded here.
+   */
   const send = async (
+    kind: Kind,
+    uuid: string,
     method: 'GET' | 'POST' | 'DELETE',
     path: string,
     body?: unknown,
@@ -97,21 +130,40 @@ export async function syncPayloads(built: BuiltPayloads, opts: SyncOptions): Pro
     if (out.stopped !== null || !client) return null;
     if (opts.verbose) logger.debug(`${method} ${path}`);
     try {
-      return await client.request(method, path, body);
+      const res = await client.request(method, path, body);
+      failedInARow.clear();
+      return res;
     } catch (err) {
-      if (!(err instanceof Os2syncUnavailableError)) throw err;
-      out.stopped = err.message;
-      logger.error(`${err.message}; sending stopped, the rest is sent next run`);
+      if (err instanceof Os2syncUnavailableError) {
+        out.stopped = err.message;
+        logger.error(`${err.message}; sending stopped, the rest is sent next run`);
+        return null;
+      }
+      if (!(err instanceof Os2syncRequestFailedError)) throw err;
+      const why =
+        err.status !== undefined
+          ? `HTTP ${err.status}`
+          : /timed out/.test(err.message)
+            ? 'timeout'
+            : 'no answer';
+      fail({ kind, uuid, status: err.status, why, line: `${kind} ${uuid}: ${err.message}` });
+      failedInARow.add(`${kind} ${uuid}`);
+      if (failedInARow.size >= downAfter) {
+        out.stopped = `${failedInARow.size} different objects in a row failed (os2sync.down_after_failures), the last: ${err.message}`;
+        logger.error(`OS2sync counts as down: ${out.stopped}; sending stopped, the rest is sent next run`);
+      }
       return null;
     }
   };
 
-  const reject = (kind: Kind, uuid: string, method: string, res: Os2syncResponse): void => {
-    const line = `${kind} ${uuid}: ${method} answered HTTP ${res.status}: ${os2syncMessage(res)}`;
-    out.failures.push(line);
-    logger.error(line);
-    bump(kind, 'failed');
-  };
+  const reject = (kind: Kind, uuid: string, method: string, res: Os2syncResponse): void =>
+    fail({
+      kind,
+      uuid,
+      status: res.status,
+      why: `HTTP ${res.status}`,
+      line: `${kind} ${uuid}: ${method} answered HTTP ${res.status}: ${os2syncMessage(res)}`,
+    });
 
   const plan = (line: string): void => {
     out.planned.push(line);
@@ -125,7 +177,7 @@ export async function syncPayloads(built: BuiltPayloads, opts: SyncOptions): Pro
       plan(`POST /orgUnit ${payload.Uuid} (after GET /orgUnit/${payload.Uuid})`);
       return bump('orgUnit', 'upserted');
     }
-    const current = await send('GET', `/orgUnit/${payload.Uuid}`);
+    const current = await send('orgUnit', payload.Uuid, 'GET', `/orgUnit/${payload.Uuid}`);
     if (!current) return;
     let body: OrgUnitPayload = payload;
     if (current.status === 200) {
@@ -139,7 +191,7 @@ export async function syncPayloads(built: BuiltPayloads, opts: SyncOptions): Pro
     } else if (current.status !== 404) {
       return reject('orgUnit', payload.Uuid, 'GET', current);
     }
-    const res = await send('POST', '/orgUnit', body);
+    const res = await send('orgUnit', payload.Uuid, 'POST', '/orgUnit', body);
     if (!res) return;
     if (res.status >= 200 && res.status < 300) {
       cache.record(key, payload, 'upsert', payload.ParentOrgUnitUuid);
@@ -155,7 +207,7 @@ export async function syncPayloads(built: BuiltPayloads, opts: SyncOptions): Pro
       plan(`POST /user ${uuid}`);
       return bump('user', 'upserted');
     }
-    const res = await send('POST', '/user', payload);
+    const res = await send('user', uuid, 'POST', '/user', payload);
     if (!res) return;
     if (res.status >= 200 && res.status < 300) {
       cache.record(key, payload, 'upsert');
@@ -177,7 +229,7 @@ export async function syncPayloads(built: BuiltPayloads, opts: SyncOptions): Pro
       plan(`DELETE /${kind}/${uuid} (${why})`);
       return bump(kind, 'deleted');
     }
-    const res = await send('DELETE', `/${kind}/${uuid}`);
+    const res = await send(kind, uuid, 'DELETE', `/${kind}/${uuid}`);
     if (!res) return;
     if ((res.status >= 200 && res.status < 300) || res.status === 404) {
       if (res.status === 404) logger.warn(`${kind} ${uuid} was already gone from OS2sync (404)`);
@@ -236,8 +288,9 @@ export async function syncPayloads(built: BuiltPayloads, opts: SyncOptions): Pro
       fk = await opts.hierarchy();
     } catch (err) {
       if (err instanceof Os2syncUnavailableError) out.stopped = err.message;
-      out.autowashError = (err as Error).message;
-      logger.error(`autowash skipped: ${(err as Error).message}`);
+      const message = (err as Error).message;
+      out.autowashError = `${err instanceof FkUnreachableError ? message : `FK unreachable: ${message}`}; nothing deleted`;
+      logger.error(`autowash skipped: ${out.autowashError}`);
     }
     if (fk) {
       if (producedUnits.size === 0) {

@@ -15,6 +15,7 @@ export function openReportSnapshot(ctx: JobContext): SnapshotReader {
     paths: ctx.paths,
     mode: 'actual',
     ...(ctx.prerequisitesRanThisRun ? { notOlderThan: ctx.runStartedAt } : {}),
+    dryRunId: ctx.dryRun ? ctx.runId : undefined,
   });
 }
 

@@ -236,6 +236,7 @@ describe('backup: pre_backup and post_backup', () => {
     expect(pre.message).to.match(/^dry run: would stage 2 files/);
     const post = await postBackupWith(s.ctx('post_backup', {}, { dryRun: true }), [s.stateJob]);
     expect(post.message).to.match(/^dry run: would write .*2026-11-23-02-00-00-cron-backup\.tar\.gz/);
+    expect(post.warnings!.join('\n')).to.not.contain('pre_backup did not run');
     expect(fs.existsSync(s.backupDir)).to.equal(false);
     fs.rmSync(s.snapshot);
     let error: Error | undefined;

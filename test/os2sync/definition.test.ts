@@ -84,6 +84,12 @@ describe('exports_os2sync definition and settings', () => {
       specs,
     );
     expect(() => readConfig(new Settings(bad, 'test'), paths)).to.throw(/^os2sync\.autowash: /);
+    const base = { 'municipality.cvr': '11111111', 'os2sync.top_unit_uuid': TOP };
+    expect(readConfig(new Settings(base, 'test'), paths).downAfterFailures).to.equal(5);
+    for (const value of [0, -1, 'many', 2.5])
+      expect(() =>
+        readConfig(new Settings({ ...base, 'os2sync.down_after_failures': value }, 'test'), paths),
+      ).to.throw(/^os2sync\.down_after_failures: /);
     expect(() => readConfig(new Settings({ 'os2sync.top_unit_uuid': TOP }, 'test'), paths)).to.throw(
       /^municipality\.cvr: is required/,
     );

@@ -68,6 +68,6 @@ describe('exports_os2sync with use_lc_db', function () {
     expect((err as Error).message)
       .to.match(/exports_cache_loracache/)
       .and.not.contain('\n');
-    expect(h.os2sync.requests).to.have.length(0);
+    expect(h.os2sync.apiRequests()).to.have.length(0);
   });
 });

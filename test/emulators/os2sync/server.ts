@@ -28,8 +28,14 @@ export interface Os2syncEmulator {
   setFaults(faults: Os2syncFaults): void;
   /** Empty FK, the log and the faults. */
   reset(): void;
+  /** Stop listening: connections to `url` are refused (ECONNREFUSED) until `acceptConnections()`. */
+  refuseConnections(): Promise<void>;
+  /** Listen again on the same port. */
+  acceptConnections(): Promise<void>;
   /** Mutating requests (POST/DELETE) in the log, as `METHOD path` strings. */
   mutations(): string[];
+  /** Requests to the API (`/api/…`), i.e. the log without health checks. */
+  apiRequests(): LoggedRequest[];
   stop(): Promise<void>;
 }
 
@@ -60,6 +66,15 @@ export async function startOs2syncEmulator(opts: Os2syncEmulatorOptions = {}): P
       return r.map((u) => u.toLowerCase()).includes(key) ? `rejected by FK: ${key}` : undefined;
     const hit = Object.entries(r).find(([u]) => u.toLowerCase() === key);
     return hit?.[1];
+  };
+
+  const poisoned = (path: string, body: unknown): boolean => {
+    const list = faults.poisonUuids?.map((u) => u.toLowerCase());
+    if (!list?.length) return false;
+    const last = path.replace(/\/+$/, '').split('/').pop()!.toLowerCase();
+    const bodyUuid =
+      body && typeof body === 'object' ? String((body as { Uuid?: unknown }).Uuid ?? '').toLowerCase() : '';
+    return list.includes(last) || list.includes(bodyUuid);
   };
 
   const inWindow = (f: { request: number; count?: number } | undefined, n: number): boolean =>
@@ -233,12 +248,19 @@ export async function startOs2syncEmulator(opts: Os2syncEmulatorOptions = {}): P
       };
       requests.push(entry);
       const answer = (): void => {
+        if (faults.refuseConnectionsFrom !== undefined && n >= faults.refuseConnectionsFrom) {
+          req.socket.destroy();
+          void close();
+          return;
+        }
         if (inWindow(faults.dropConnectionFrom, n)) {
           req.socket.destroy();
           return;
         }
         let reply: Reply;
-        if (inWindow(faults.serverErrorFrom, n)) {
+        if (poisoned(url.pathname, body)) {
+          reply = { status: 500, body: 'An unhandled exception occurred (poisoned object)' };
+        } else if (inWindow(faults.serverErrorFrom, n)) {
           reply = { status: faults.serverErrorFrom?.status ?? 503, body: 'Service Unavailable' };
         } else if (badJson && req.method === 'POST') {
           reply = { status: 400, body: 'invalid JSON body' };
@@ -259,6 +281,12 @@ export async function startOs2syncEmulator(opts: Os2syncEmulatorOptions = {}): P
 
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
 
   return {
     url: `http://127.0.0.1:${port}/api`,
@@ -278,15 +306,22 @@ export async function startOs2syncEmulator(opts: Os2syncEmulatorOptions = {}): P
       counter = 0;
       hierarchyStartErrors = 0;
     },
+    apiRequests: () => requests.filter((r) => r.path.toLowerCase().startsWith('/api/')),
     mutations() {
       return requests
         .filter((r) => r.method === 'POST' || r.method === 'DELETE')
         .map((r) => `${r.method} ${r.path}`);
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
+    refuseConnections: close,
+    acceptConnections: () =>
+      new Promise<void>((resolve, reject) => {
+        if (server.listening) return resolve();
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
       }),
+    stop: close,
   };
 }

@@ -38,8 +38,15 @@ export interface LoggedRequest {
 export interface Os2syncFaults {
   /** POST/DELETE/GET of these uuids (units or users) answer 400 with this message (or a default). */
   rejectUuids?: Record<string, string> | string[];
+  /**
+   * "Poisoned" objects: every request naming one of these uuids (in the path or as the body's `Uuid`) answers
+   * HTTP 500, however often it is retried.
+   */
+  poisonUuids?: string[];
   /** From the n-th request on (1-based, counted since start/reset, every route) answer `status` (default 503). */
   serverErrorFrom?: { request: number; status?: number; count?: number };
+  /** At the n-th request: drop it and stop listening (every later connection is refused until `acceptConnections()`). */
+  refuseConnectionsFrom?: number;
   /** From the n-th request on, destroy the socket without answering. */
   dropConnectionFrom?: { request: number; count?: number };
   /** Delay every answer by this many milliseconds. */

@@ -50,6 +50,7 @@ export function config(over: Partial<Os2syncConfig> = {}): Os2syncConfig {
     pnumberField: 'PNR',
     timeoutMs: 1000,
     retry: { maxAttempts: 1, baseDelayMs: 1, maxTimeMs: 1 },
+    downAfterFailures: 5,
     hierarchyPollMs: 1,
     hierarchyTimeoutMs: 1,
     timezone: 'Europe/Copenhagen',
