@@ -19,7 +19,9 @@ import { makeJobContext, makeTempDir } from '../helpers/job-context.js';
 
 /** No CPR number of the fixture appears in `text` (P-numbers are 10 digits too, so the shape alone is not enough). */
 function expectNoCpr(fx: Fixture, text: string): void {
-  const cprs = fx.persons.flatMap((p) => p.validities.map((v) => v.cpr_number)).filter((c): c is string => !!c);
+  const cprs = fx.persons
+    .flatMap((p) => p.validities.map((v) => v.cpr_number))
+    .filter((c): c is string => !!c);
   expect(cprs.length).to.be.greaterThan(0);
   for (const cpr of cprs) expect(text, 'a CPR number').to.not.include(cpr);
 }
@@ -39,7 +41,11 @@ describe('Rollekatalog and OS2phonebook exports on fixture S', function () {
     mo = await startMoEmulator({ fixture: fx });
     stateDir = makeTempDir('jr-rk-s-');
     cprMap = path.join(stateDir, 'cpr_mo_ad_map.csv');
-    const snap = makeJobContext('exports_cache_loracache', { 'mora.base': mo.url }, { stateDir, runStartedAt });
+    const snap = makeJobContext(
+      'exports_cache_loracache',
+      { 'mora.base': mo.url },
+      { stateDir, runStartedAt },
+    );
     await (await exportsCacheLoracache.load()).run(snap);
     const map = makeJobContext(
       'exports_cpr_uuid',
@@ -85,7 +91,10 @@ describe('Rollekatalog and OS2phonebook exports on fixture S', function () {
     const result = await runRk(ctx);
     expect(result.failed, result.message).to.not.equal(true);
     expect(orgPosts()).to.have.length(1);
-    const body = orgPosts()[0]!.body as { orgUnits: { parentOrgUnitUuid: string | null }[]; users: { extUuid: string }[] };
+    const body = orgPosts()[0]!.body as {
+      orgUnits: { parentOrgUnitUuid: string | null }[];
+      users: { extUuid: string }[];
+    };
     expect(body.orgUnits.filter((u) => u.parentOrgUnitUuid === null)).to.have.length(1);
     expect(body.users.length).to.be.greaterThan(10);
     expectNoCpr(fx, JSON.stringify(body));
@@ -96,7 +105,9 @@ describe('Rollekatalog and OS2phonebook exports on fixture S', function () {
     // A person without an AD account in MO is not sent.
     const ad = fx.landmarks.itsystemByKey.AD;
     const withAd = new Set(
-      fx.itusers.flatMap((it) => it.validities.filter((v) => v.itsystem === ad && v.person).map((v) => v.person!)),
+      fx.itusers.flatMap((it) =>
+        it.validities.filter((v) => v.itsystem === ad && v.person).map((v) => v.person!),
+      ),
     );
     const without = fx.persons.map((p) => p.uuid).filter((uuid) => !withAd.has(uuid));
     expect(without.length).to.be.greaterThan(0);
@@ -116,7 +127,9 @@ describe('Rollekatalog and OS2phonebook exports on fixture S', function () {
   it('ou_filter: the units outside the root subtree are left out; without it they hang under the root', async () => {
     const outside = fx.landmarks.obsoleteUnitsRoot;
     await runRk(rkContext({ 'exporters.os2rollekatalog.ou_filter': true }));
-    const filtered = orgPosts()[0]!.body as { orgUnits: { uuid: string; parentOrgUnitUuid: string | null }[] };
+    const filtered = orgPosts()[0]!.body as {
+      orgUnits: { uuid: string; parentOrgUnitUuid: string | null }[];
+    };
     expect(filtered.orgUnits.map((u) => u.uuid)).to.not.include(outside);
     await runRk(rkContext());
     const all = orgPosts()[1]!.body as typeof filtered;
@@ -136,19 +149,30 @@ describe('Rollekatalog and OS2phonebook exports on fixture S', function () {
 
   it('identity mode itsystem needs no CPR map', async () => {
     const result = await runRk(
-      rkContext({ 'exporters.os2rollekatalog.identity_mode': 'itsystem', 'cpr.uuid.output_file': '/nonexistent/map.csv' }),
+      rkContext({
+        'exporters.os2rollekatalog.identity_mode': 'itsystem',
+        'cpr.uuid.output_file': '/nonexistent/map.csv',
+      }),
     );
     expect(result.failed, result.message).to.not.equal(true);
     expect(rk.state.users.size).to.be.greaterThan(10);
-    expect(exportsMoxRollekatalog.needs!(rkContext({ 'exporters.os2rollekatalog.identity_mode': 'itsystem' }).settings)).to.deep.equal([
+    expect(
+      exportsMoxRollekatalog.needs!(
+        rkContext({ 'exporters.os2rollekatalog.identity_mode': 'itsystem' }).settings,
+      ),
+    ).to.deep.equal(['exports_cache_loracache']);
+    expect(exportsMoxRollekatalog.needs!(rkContext().settings)).to.deep.equal([
       'exports_cache_loracache',
+      'exports_cpr_uuid',
     ]);
-    expect(exportsMoxRollekatalog.needs!(rkContext().settings)).to.deep.equal(['exports_cache_loracache', 'exports_cpr_uuid']);
   });
 
   it('refuses an upload without users (the server would delete them all) and sends nothing', async () => {
     const result = await runRk(
-      rkContext({ 'exporters.os2rollekatalog.identity_mode': 'itsystem', 'exporters.os2rollekatalog.ad_it_system': 'No such system' }),
+      rkContext({
+        'exporters.os2rollekatalog.identity_mode': 'itsystem',
+        'exporters.os2rollekatalog.ad_it_system': 'No such system',
+      }),
     );
     expect(result.failed).to.equal(true);
     expect(result.message).to.include('would delete them all');
@@ -157,8 +181,13 @@ describe('Rollekatalog and OS2phonebook exports on fixture S', function () {
 
   it('refuses an upload whose users dropped by more than max_user_drop_pct', async () => {
     await runRk(rkContext());
-    const last = JSON.parse(fs.readFileSync(lastUploadPath({ paths: rkContext().paths }), 'utf8')) as { users: number };
-    fs.writeFileSync(lastUploadPath({ paths: rkContext().paths }), JSON.stringify({ ...last, users: last.users * 2 }));
+    const last = JSON.parse(fs.readFileSync(lastUploadPath({ paths: rkContext().paths }), 'utf8')) as {
+      users: number;
+    };
+    fs.writeFileSync(
+      lastUploadPath({ paths: rkContext().paths }),
+      JSON.stringify({ ...last, users: last.users * 2 }),
+    );
     const refused = await runRk(rkContext({ 'exporters.os2rollekatalog.max_user_drop_pct': 10 }));
     expect(refused.failed).to.equal(true);
     expect(refused.message).to.match(/users dropped by 50\.0 %/);
@@ -248,7 +277,8 @@ describe('Rollekatalog and OS2phonebook exports on fixture S', function () {
       { stateDir, runStartedAt, ...opts },
     );
   }
-  const runPb = async (ctx: ReturnType<typeof pbContext>) => (await exportsOs2phonebookExport.load()).run(ctx);
+  const runPb = async (ctx: ReturnType<typeof pbContext>) =>
+    (await exportsOs2phonebookExport.load()).run(ctx);
 
   it('phonebook: loads employees then units in the specified shapes, without secret addresses or CPR', async () => {
     const result = await runPb(pbContext());
@@ -256,16 +286,43 @@ describe('Rollekatalog and OS2phonebook exports on fixture S', function () {
     expect(pb.requests.map((r) => r.path)).to.deep.equal(['/api/load-employees', '/api/load-org-units']);
     expect(pb.indexes.employees.size).to.be.greaterThan(10);
     const [uuid, employee] = [...pb.indexes.employees][0]! as [string, Record<string, unknown>];
-    expect(employee).to.have.all.keys('uuid', 'surname', 'givenname', 'name', 'engagements', 'associations', 'management', 'addresses');
+    expect(employee).to.have.all.keys(
+      'uuid',
+      'surname',
+      'givenname',
+      'name',
+      'engagements',
+      'associations',
+      'management',
+      'addresses',
+    );
     expect(employee.uuid).to.equal(uuid);
-    expect(Object.keys(employee.addresses as object)).to.deep.equal(['DAR', 'PHONE', 'EMAIL', 'EAN', 'PNUMBER', 'WWW']);
+    expect(Object.keys(employee.addresses as object)).to.deep.equal([
+      'DAR',
+      'PHONE',
+      'EMAIL',
+      'EAN',
+      'PNUMBER',
+      'WWW',
+    ]);
     const unit = [...pb.indexes.org_units.values()][0] as Record<string, unknown>;
-    expect(unit).to.have.all.keys('uuid', 'name', 'parent', 'engagements', 'associations', 'management', 'kles', 'addresses');
+    expect(unit).to.have.all.keys(
+      'uuid',
+      'name',
+      'parent',
+      'engagements',
+      'associations',
+      'management',
+      'kles',
+      'addresses',
+    );
     const all = JSON.stringify([...pb.indexes.employees.values(), ...pb.indexes.org_units.values()]);
     expectNoCpr(fx, all);
     // Secret addresses (visibility SECRET) are never sent.
     const secretClass = fx.landmarks.classByKey.visibility!.SECRET!;
-    const secretValues = fx.addresses.flatMap((a) => a.validities.filter((v) => v.visibility === secretClass).map((v) => v.value));
+    const secretValues = fx.addresses.flatMap((a) =>
+      a.validities.filter((v) => v.visibility === secretClass).map((v) => v.value),
+    );
     expect(secretValues.length, 'fixture S has secret addresses').to.be.greaterThan(0);
     for (const v of secretValues) expect(all).to.not.include(JSON.stringify(v));
     expect(result.counters?.secret_addresses_left_out).to.be.greaterThan(0);
@@ -308,12 +365,17 @@ describe('Rollekatalog and OS2phonebook exports on fixture S', function () {
     const result = await runPb(pbContext({}, { dryRun: true }));
     expect(pb.requests).to.have.length(0);
     const dir = path.join(stateDir, 'dry-run', 'test-run', 'exports_os2phonebook_export');
-    expect(result.outputs).to.deep.equal([path.join(dir, 'employees.json'), path.join(dir, 'org_units.json')]);
+    expect(result.outputs).to.deep.equal([
+      path.join(dir, 'employees.json'),
+      path.join(dir, 'org_units.json'),
+    ]);
   });
 
   it('phonebook: the password has no default', () => {
     const ctx = makeJobContext('exports_os2phonebook_export', {}, { stateDir });
-    const spec = exportsOs2phonebookExport.settings!.find((s) => s.key === 'exporters.os2phonebook_basic_auth_pass')!;
+    const spec = exportsOs2phonebookExport.settings!.find(
+      (s) => s.key === 'exporters.os2phonebook_basic_auth_pass',
+    )!;
     expect(() => ctx.settings.value(spec)).to.throw('exporters.os2phonebook_basic_auth_pass: is required');
   });
 });

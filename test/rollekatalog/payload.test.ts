@@ -24,7 +24,10 @@ function model(): RkModel {
       [u(5), { uuid: u(5), name: '', parent: u(2) }],
     ]),
     persons: new Map(
-      [1, 2, 3, 4, 5].map((n) => [p(n), { uuid: p(n), name: `Person ${n}`, nickname: n === 2 ? 'Kaldenavn To' : '' }]),
+      [1, 2, 3, 4, 5].map((n) => [
+        p(n),
+        { uuid: p(n), name: `Person ${n}`, nickname: n === 2 ? 'Kaldenavn To' : '' },
+      ]),
     ),
     engagements: [
       { uuid: 'e1', personUuid: p(1), unitUuid: u(3), jobFunctionUuid: 'jf1', jobFunctionName: 'Lærer' },
@@ -61,8 +64,20 @@ function model(): RkModel {
       { personUuid: p(1), system: FK, userKey: 'guid-1', externalId: 'f0000000-0000-4000-8000-000000000001' },
     ],
     emails: [
-      { personUuid: p(1), uuid: 'x2', typeUserKey: 'EmailPrivate', value: 'privat@example.org', start: '2024-01-01' },
-      { personUuid: p(1), uuid: 'x1', typeUserKey: 'EmailEmployee', value: 'anbe@andeby.dk', start: '2020-01-01' },
+      {
+        personUuid: p(1),
+        uuid: 'x2',
+        typeUserKey: 'EmailPrivate',
+        value: 'privat@example.org',
+        start: '2024-01-01',
+      },
+      {
+        personUuid: p(1),
+        uuid: 'x1',
+        typeUserKey: 'EmailEmployee',
+        value: 'anbe@andeby.dk',
+        start: '2020-01-01',
+      },
     ],
     jobFunctions: [
       { uuid: 'jf2', userKey: 'CHEF', name: 'Chef' },
@@ -111,7 +126,9 @@ describe('Rollekatalog payload rules', () => {
 
   it('sends each userId once (case-insensitively), keeping the lowest MO uuid, with a warning', () => {
     const r = build();
-    expect(r.payload.users.filter((x) => x.userId.toLowerCase() === 'anbe').map((x) => x.extUuid)).to.deep.equal([p(1)]);
+    expect(
+      r.payload.users.filter((x) => x.userId.toLowerCase() === 'anbe').map((x) => x.extUuid),
+    ).to.deep.equal([p(1)]);
     expect(r.counts.duplicateUserIds).to.equal(1);
     expect(r.warnings.join('\n')).to.include(`userId of person ${p(5)}`);
   });
@@ -148,15 +165,19 @@ describe('Rollekatalog payload rules', () => {
 
   it('uses the nickname only with use_nickname and only when there is one', () => {
     expect(build().payload.users.find((x) => x.extUuid === p(2))!.name).to.equal('Person 2');
-    expect(build({ useNickname: true }).payload.users.find((x) => x.extUuid === p(2))!.name).to.equal('Kaldenavn To');
-    expect(build({ useNickname: true }).payload.users.find((x) => x.extUuid === p(1))!.name).to.equal('Person 1');
+    expect(build({ useNickname: true }).payload.users.find((x) => x.extUuid === p(2))!.name).to.equal(
+      'Kaldenavn To',
+    );
+    expect(build({ useNickname: true }).payload.users.find((x) => x.extUuid === p(1))!.name).to.equal(
+      'Person 1',
+    );
   });
 
   it('e-mail: the priority list wins, else the latest start', () => {
     expect(build().payload.users.find((x) => x.extUuid === p(1))!.email).to.equal('privat@example.org');
-    expect(build({ emailTypes: ['EmailEmployee'] }).payload.users.find((x) => x.extUuid === p(1))!.email).to.equal(
-      'anbe@andeby.dk',
-    );
+    expect(
+      build({ emailTypes: ['EmailEmployee'] }).payload.users.find((x) => x.extUuid === p(1))!.email,
+    ).to.equal('anbe@andeby.dk');
   });
 
   it('rollekatalog_root_uuid replaces the root everywhere', () => {
@@ -184,7 +205,9 @@ describe('Rollekatalog payload rules', () => {
     expect(dipex.byPerson.has(p(2))).to.equal(false);
     expect(dipex.missingFromMap).to.include(p(3));
     const fk = resolveIdentities(m, 'fk', { adSystem: 'Active Directory', fkSystem: 'FK-ORG-UUID' });
-    expect([...fk.byPerson]).to.deep.equal([[p(1), { extUuid: 'f0000000-0000-4000-8000-000000000001', userId: 'anbe' }]]);
+    expect([...fk.byPerson]).to.deep.equal([
+      [p(1), { extUuid: 'f0000000-0000-4000-8000-000000000001', userId: 'anbe' }],
+    ]);
   });
 
   it('titles are compared as sets and named by user_key by default', () => {

@@ -42,7 +42,12 @@ export async function startOs2phonebookEmulator(
     void (async () => {
       const text = await readBody(req);
       const path = (req.url ?? '').split('?')[0]!;
-      const logged: PbRequest = { path, status: 0, authorized: req.headers.authorization === expected, bytes: text.length };
+      const logged: PbRequest = {
+        path,
+        status: 0,
+        authorized: req.headers.authorization === expected,
+        bytes: text.length,
+      };
       requests.push(logged);
       const send = (status: number, body: string, type = 'application/json'): void => {
         logged.status = status;
@@ -52,7 +57,11 @@ export async function startOs2phonebookEmulator(
       const error = (status: number, type: string, message: string): void =>
         send(status, JSON.stringify({ error: { type, message } }));
       const index =
-        path === '/api/load-employees' ? 'employees' : path === '/api/load-org-units' ? 'org_units' : undefined;
+        path === '/api/load-employees'
+          ? 'employees'
+          : path === '/api/load-org-units'
+            ? 'org_units'
+            : undefined;
       if (!index || req.method !== 'POST') return error(404, 'NotFound', 'Not found');
       if (!logged.authorized) return send(401, 'Unauthorized Access', 'text/html');
       const injected = faults.shift();

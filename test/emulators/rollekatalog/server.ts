@@ -88,7 +88,8 @@ function validate(body: { orgUnits?: unknown; users?: unknown }): string | undef
   const units = body.orgUnits as InUnit[];
   const ids = new Set<string>();
   for (const u of units) {
-    if (typeof u.uuid !== 'string' || !UUID.test(u.uuid)) return `OrgUnit has invalid uuid: ${String(u.uuid)}`;
+    if (typeof u.uuid !== 'string' || !UUID.test(u.uuid))
+      return `OrgUnit has invalid uuid: ${String(u.uuid)}`;
     if (blank(u.name)) return `OrgUnit ${u.uuid} has no name`;
     ids.add(u.uuid.toLowerCase());
   }
@@ -96,7 +97,8 @@ function validate(body: { orgUnits?: unknown; users?: unknown }): string | undef
   if (roots.length !== 1) return `There must be exactly one root OrgUnit, found ${roots.length}`;
   for (const u of body.users as InUser[]) {
     if (blank(u.userId)) return 'User has no userId';
-    if (typeof u.extUuid !== 'string' || !UUID.test(u.extUuid)) return `User ${String(u.userId)} has invalid extUuid`;
+    if (typeof u.extUuid !== 'string' || !UUID.test(u.extUuid))
+      return `User ${String(u.userId)} has invalid extUuid`;
     if (blank(u.name)) return `User ${String(u.userId)} has no name`;
     for (const p of u.positions ?? []) {
       if (blank(p.name)) return `User ${String(u.userId)} has a position without a name`;
@@ -109,7 +111,14 @@ function validate(body: { orgUnits?: unknown; users?: unknown }): string | undef
 }
 
 function importOrganisation(state: RkServerState, body: { orgUnits: InUnit[]; users: InUser[] }) {
-  const c = { usersCreated: 0, usersUpdated: 0, usersDeleted: 0, ousCreated: 0, ousUpdated: 0, ousDeleted: 0 };
+  const c = {
+    usersCreated: 0,
+    usersUpdated: 0,
+    usersDeleted: 0,
+    ousCreated: 0,
+    ousUpdated: 0,
+    ousDeleted: 0,
+  };
   // Tree from the root downward; unreachable units are dropped.
   const byParent = new Map<string, InUnit[]>();
   let root: InUnit | undefined;
@@ -142,7 +151,10 @@ function importOrganisation(state: RkServerState, body: { orgUnits: InUnit[]; us
     if (!old || !old.active) {
       c.ousCreated++;
       state.units.set(id, { uuid: id, ...next, active: true, managerUserId: null });
-    } else if (JSON.stringify([old.name, old.parent, old.klePerforming, old.kleInterest]) !== JSON.stringify([next.name, next.parent, next.klePerforming, next.kleInterest])) {
+    } else if (
+      JSON.stringify([old.name, old.parent, old.klePerforming, old.kleInterest]) !==
+      JSON.stringify([next.name, next.parent, next.klePerforming, next.kleInterest])
+    ) {
       c.ousUpdated++;
       Object.assign(old, next);
     }
@@ -165,7 +177,9 @@ function importOrganisation(state: RkServerState, body: { orgUnits: InUnit[]; us
       positions: (u.positions ?? []).map((p) => ({
         name: String(p.name),
         orgUnitUuid: String(p.orgUnitUuid).toLowerCase(),
-        ...(typeof p.titleUuid === 'string' && state.titles.get(p.titleUuid)?.active ? { titleUuid: p.titleUuid } : {}),
+        ...(typeof p.titleUuid === 'string' && state.titles.get(p.titleUuid)?.active
+          ? { titleUuid: p.titleUuid }
+          : {}),
       })),
       deleted: false,
     };
@@ -238,7 +252,11 @@ export async function startRollekatalogEmulator(
       const injected = faults.shift();
       if (injected !== undefined) return springError(injected, 'injected fault');
       if (req.headers.apikey !== apiKey)
-        return send(401, '<html><body><h1>Whitelabel Error Page</h1>401 Unauthorized</body></html>', 'text/html');
+        return send(
+          401,
+          '<html><body><h1>Whitelabel Error Page</h1>401 Unauthorized</body></html>',
+          'text/html',
+        );
       if (path === '/api/organisation/v3' && req.method === 'POST') {
         const problem = validate(body as { orgUnits?: unknown; users?: unknown });
         if (problem) return springError(400, problem);
