@@ -3,6 +3,8 @@
  * reading a snapshot and a CPR map built by the real jobs from fixture S served by the MO emulator.
  */
 import fs from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
 import { exportsCacheLoracache } from '../../jobs/lora-cache/definition.js';
@@ -260,6 +262,44 @@ describe('Rollekatalog and OS2phonebook exports on fixture S', function () {
     expect(payload.users.length).to.be.greaterThan(10);
     expect(fs.statSync(file).mode & 0o777).to.equal(0o600);
     expect(fs.existsSync(lastUploadPath(ctx))).to.equal(false);
+  });
+
+  it('verifies TLS by default; verify_tls: false accepts a self-signed certificate', async () => {
+    const tlsDir = path.join(process.cwd(), 'test', 'clients', 'tls');
+    const server = https.createServer(
+      {
+        cert: fs.readFileSync(path.join(tlsDir, 'self-signed-127.0.0.1.cert.pem')),
+        key: fs.readFileSync(path.join(tlsDir, 'self-signed-127.0.0.1.TEST-ONLY.key.pem')),
+      },
+      (req, res) => {
+        req.resume();
+        req.on('end', () => {
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ usersCreated: 1 }));
+        });
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/api/organisation/v3`;
+    try {
+      let err: Error | undefined;
+      try {
+        await runRk(rkContext({ 'exporters.os2rollekatalog.rollekatalog.url': url }));
+      } catch (e) {
+        err = e as Error;
+      }
+      expect(err?.message).to.match(/TLS|certificate/i);
+      const ok = await runRk(
+        rkContext({
+          'exporters.os2rollekatalog.rollekatalog.url': url,
+          'exporters.os2rollekatalog.verify_tls': false,
+        }),
+      );
+      expect(ok.counters?.usersCreated).to.equal(1);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   // OS2phonebook
