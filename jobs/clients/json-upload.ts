@@ -36,6 +36,7 @@ export interface JsonResponse {
 }
 
 export interface JsonUploadClient {
+  /** `body` is sent as JSON; a string is taken as already-serialized JSON (large bodies are serialized once). */
   request(method: 'GET' | 'POST', url: string, body?: unknown): Promise<JsonResponse>;
   /** HTTP requests sent (retries included). */
   readonly sent: number;
@@ -61,6 +62,9 @@ export function createJsonUploadClient(opts: JsonUploadClientOptions): JsonUploa
     },
     async request(method, url, body) {
       const what = `${method} ${new URL(url).pathname}`;
+      // Serialized once for every attempt: a phonebook load is tens of MB.
+      const data =
+        body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
       return withRetry(
         async () => {
           sent++;
@@ -72,7 +76,7 @@ export function createJsonUploadClient(opts: JsonUploadClientOptions): JsonUploa
                 method,
                 url,
                 headers: { Accept: 'application/json', 'Content-Type': 'application/json', ...opts.headers },
-                data: body === undefined ? undefined : JSON.stringify(body),
+                data,
                 maxBodyLength: Infinity,
                 maxContentLength: Infinity,
               },

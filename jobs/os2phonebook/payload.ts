@@ -66,8 +66,9 @@ const emptyAddresses = (): PbAddresses => ({ DAR: [], PHONE: [], EMAIL: [], EAN:
 const byNameUuid = (a: PbRef, b: PbRef): number =>
   a.name.localeCompare(b.name) || a.uuid.localeCompare(b.uuid);
 
-function rows(db: Database, sql: string): Record<string, unknown>[] {
-  return db.prepare(sql).all() as Record<string, unknown>[];
+/** Rows one at a time (the address table of a large municipality is never held whole). */
+function rows(db: Database, sql: string): IterableIterator<Record<string, unknown>> {
+  return db.prepare(sql).iterate() as IterableIterator<Record<string, unknown>>;
 }
 
 type Role = 'engagements' | 'associations' | 'management';
@@ -159,11 +160,9 @@ export function buildPhonebook(db: Database): PhonebookPayload {
       unit.kles.push({ title: str(r.kle_nummer_titel), uuid: str(r.uuid) });
   }
 
-  const darLabels = new Map(
-    rows(db, 'SELECT uuid, betegnelse FROM dar_adresser').map(
-      (r) => [str(r.uuid), str(r.betegnelse)] as const,
-    ),
-  );
+  const darLabels = new Map<string, string>();
+  for (const r of rows(db, 'SELECT uuid, betegnelse FROM dar_adresser'))
+    darLabels.set(str(r.uuid), str(r.betegnelse));
   let secretAddresses = 0;
   const unresolvedDar: string[] = [];
   for (const r of rows(
