@@ -20,6 +20,8 @@ export interface SettingSpec<T = unknown> {
   secret?: boolean;
   /** Extra environment variable names that override the key (besides the dots→underscores name). */
   env?: string[];
+  /** Deprecated key names read when `key` is absent (stale spellings DIPEX's example settings used). */
+  aliases?: string[];
   description: string;
 }
 

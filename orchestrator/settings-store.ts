@@ -32,7 +32,7 @@ export class Settings {
 
   /** Parsed value of a declared key, or its default. Throws SettingsError naming the key when invalid or missing. */
   value<T>(spec: SettingSpec<T>): T {
-    const raw = this.raw[spec.key];
+    const raw = this.raw[spec.key] ?? spec.aliases?.map((a) => this.raw[a]).find((v) => v !== undefined);
     if (raw === undefined || raw === null || raw === '') {
       if (spec.default !== undefined) return spec.default;
       if (spec.required) throw new SettingsError(spec.key, 'is required but not set');

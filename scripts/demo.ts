@@ -20,11 +20,21 @@ import { startMoEmulator, type MoEmulator } from '../test/emulators/mo/index.js'
 import { startTriggerEmulator, type TriggerEmulator } from '../test/emulators/sd/index.js';
 import { startOs2syncEmulator, type Os2syncEmulator } from '../test/emulators/os2sync/server.js';
 import { generateFixture } from '../test/fixtures/generate.js';
+import {
+  startRollekatalogEmulator,
+  type RollekatalogEmulator,
+} from '../test/emulators/rollekatalog/server.js';
+import {
+  startOs2phonebookEmulator,
+  type Os2phonebookEmulator,
+} from '../test/emulators/os2phonebook/server.js';
 
 interface Sandbox {
   mo: MoEmulator;
   sd: TriggerEmulator;
   os2sync: Os2syncEmulator;
+  rollekatalog: RollekatalogEmulator;
+  phonebook: Os2phonebookEmulator;
   cvr: string;
   secret: string;
 }
@@ -111,6 +121,25 @@ const DEMO_JOBS: { job: string; settings: (s: Sandbox, p: Paths) => Record<strin
       'municipality.cvr': s.cvr,
       'os2sync.api_url': s.os2sync.url,
       'os2sync.top_unit_uuid': s.mo.fixture.landmarks.rootUnit,
+    }),
+  },
+  {
+    job: 'exports_mox_rollekatalog',
+    settings: (s) => ({
+      'crontab.RUN_MOX_ROLLE': true,
+      'exporters.os2rollekatalog.rollekatalog.url': s.rollekatalog.url,
+      'exporters.os2rollekatalog.rollekatalog.api_token': s.rollekatalog.apiKey,
+      'exporters.os2rollekatalog.main_root_org_unit': s.mo.fixture.landmarks.rootUnit,
+      'exporters.os2rollekatalog.sync_titles': true,
+    }),
+  },
+  {
+    job: 'exports_os2phonebook_export',
+    settings: (s) => ({
+      'crontab.RUN_EXPORTS_OS2MO_PHONEBOOK': true,
+      'exporters.os2phonebook_base_url': s.phonebook.baseUrl,
+      'exporters.os2phonebook_basic_auth_user': s.phonebook.user,
+      'exporters.os2phonebook_basic_auth_pass': s.phonebook.password,
     }),
   },
   {
@@ -207,11 +236,18 @@ async function main(): Promise<number> {
     started.push(sd);
     const os2sync = await startOs2syncEmulator({ cvr });
     started.push(os2sync);
+    const rollekatalog = await startRollekatalogEmulator();
+    started.push(rollekatalog);
+    const phonebook = await startOs2phonebookEmulator({
+      password: crypto.randomBytes(12).toString('base64url'),
+    });
+    started.push(phonebook);
     out(
-      `demo: OS2mo ${mo.url} (Keycloak ${mo.authServer}), OS2sync ${os2sync.url}, SD changed-at ${sd.sdChangedAt.url}`,
+      `demo: OS2mo ${mo.url} (Keycloak ${mo.authServer}), OS2sync ${os2sync.url}, SD changed-at ${sd.sdChangedAt.url}, ` +
+        `Rollekatalog ${rollekatalog.url}, OS2phonebook ${phonebook.baseUrl}`,
     );
 
-    const sandbox: Sandbox = { mo, sd, os2sync, cvr, secret };
+    const sandbox: Sandbox = { mo, sd, os2sync, rollekatalog, phonebook, cvr, secret };
     const env = demoEnv();
     // Job names do not depend on settings (only operator command jobs do, and the demo has none).
     const known = new Set(allJobs(new Settings({}, 'demo')).map((j) => j.name));
@@ -238,6 +274,10 @@ async function main(): Promise<number> {
     out('');
     out(
       `OS2sync now holds ${os2sync.state.orgUnits.size} units and ${os2sync.state.users.size} users; MO served ${mo.counters.total} GraphQL requests`,
+    );
+    out(
+      `Rollekatalog now holds ${[...rollekatalog.state.units.values()].filter((u) => u.active).length} units and ${[...rollekatalog.state.users.values()].filter((u) => !u.deleted).length} users; ` +
+        `OS2phonebook ${phonebook.indexes.employees.size} employees and ${phonebook.indexes.org_units.size} units`,
     );
     for (const line of listOutputs(paths, summary.logDir)) out(line);
     out(
