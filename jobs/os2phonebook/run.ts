@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { JobContext, JobResult } from '../../orchestrator/job.js';
 import { JobSettingsError } from '../../orchestrator/job.js';
 import { bodyExcerpt, createJsonUploadClient, type JsonUploadClient } from '../clients/json-upload.js';
-import { dryRunDir, writeJsonFile } from '../dry-run-files.js';
+import { writeJsonAtomic } from '../../orchestrator/atomic-write.js';
+import { writeTarget } from '../dry-run.js';
 import { openSnapshot } from '../lora-cache/read.js';
 import { buildPhonebook } from './payload.js';
 import { PB } from './settings.js';
@@ -79,24 +80,20 @@ export async function run(ctx: JobContext): Promise<JobResult> {
 
   const employeesUrl = joinUrl(base, s.value(PB.employeesUri));
   const unitsUrl = joinUrl(base, s.value(PB.orgUnitsUri));
-  const keep = ctx.dryRun
-    ? dryRunDir(ctx)
-    : s.value(PB.keepJson)
-      ? path.join(ctx.paths.state, 'os2phonebook')
-      : '';
+  const keepDir = s.value(PB.keepJson) ? path.join(ctx.paths.state, 'os2phonebook') : undefined;
   const outputs: string[] = [];
-  if (keep) {
+  if (ctx.dryRun || keepDir) {
     for (const [name, body] of [
       ['employees.json', built.employees],
       ['org_units.json', built.orgUnits],
     ] as const) {
-      const file = path.join(keep, name);
-      writeJsonFile(file, body);
+      const file = ctx.dryRun ? writeTarget(ctx, name) : path.join(keepDir!, name);
+      writeJsonAtomic(file, body);
       outputs.push(file);
     }
   }
   if (ctx.dryRun) {
-    const message = `dry run: would load ${employees} employees into ${employeesUrl} and ${units} units into ${unitsUrl}; bodies in ${keep}`;
+    const message = `dry run: would load ${employees} employees into ${employeesUrl} and ${units} units into ${unitsUrl}; bodies in ${path.dirname(outputs[0]!)}`;
     ctx.logger.info(message);
     return { counters, warnings, outputs, message };
   }

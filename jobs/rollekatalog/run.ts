@@ -11,7 +11,8 @@ import { JobSettingsError } from '../../orchestrator/job.js';
 import { bodyExcerpt, createJsonUploadClient, type JsonUploadClient } from '../clients/json-upload.js';
 import { cprMapPath } from '../cpr-uuid/settings.js';
 import { readCprMapAccounts } from '../cpr-uuid/read-map.js';
-import { dryRunDir, writeJsonFile } from '../dry-run-files.js';
+import { writeJsonAtomic } from '../../orchestrator/atomic-write.js';
+import { writeTarget } from '../dry-run.js';
 import { openSnapshot } from '../lora-cache/read.js';
 import { resolveIdentities } from './identity.js';
 import { readRollekatalogModel } from './model.js';
@@ -102,15 +103,14 @@ export async function run(ctx: JobContext): Promise<JobResult> {
         `Rollekatalog ${what} failed (${err.message}); attempt ${n + 1} in ${Math.round(delay / 1000)} s`,
       ),
   });
-  const scratch = dryRunDir(ctx);
   const outputs: string[] = [];
 
   let titles: TitleSync | undefined;
   if (syncTitlesOn) {
     const desired = desiredTitles(model.jobFunctions, s.value(R.titleNameField));
     if (ctx.dryRun) {
-      const file = path.join(scratch, 'titles.json');
-      writeJsonFile(file, desired);
+      const file = writeTarget(ctx, 'titles.json');
+      writeJsonAtomic(file, desired);
       outputs.push(file);
       titles = desired.length
         ? { state: 'unchanged', uuids: new Set(desired.map((t) => t.uuid)), count: desired.length }
@@ -179,8 +179,8 @@ export async function run(ctx: JobContext): Promise<JobResult> {
   }
 
   if (ctx.dryRun) {
-    const file = path.join(scratch, 'organisation.json');
-    const bytes = writeJsonFile(file, payload);
+    const file = writeTarget(ctx, 'organisation.json');
+    const bytes = writeJsonAtomic(file, payload);
     outputs.push(file);
     const message = `dry run: would upload ${sizes} (${bytes} bytes) to ${url}; payload in ${file}`;
     ctx.logger.info(message);
@@ -203,7 +203,7 @@ export async function run(ctx: JobContext): Promise<JobResult> {
   const answer = (res.json ?? {}) as Record<string, unknown>;
   const counters: Record<string, number> = { ...base.counters };
   for (const k of RESPONSE_COUNTERS) counters[k] = typeof answer[k] === 'number' ? (answer[k] as number) : 0;
-  writeJsonFile(lastUploadPath(ctx), {
+  writeJsonAtomic(lastUploadPath(ctx), {
     users: payload.users.length,
     orgUnits: payload.orgUnits.length,
     at: new Date().toISOString(),
