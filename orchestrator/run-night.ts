@@ -29,8 +29,8 @@ import {
   keepDaysSpec,
   killGraceSpec,
   timeoutDocSpec,
-  timezoneSpec,
 } from './runner-settings.js';
+import { timeZoneOf } from './status-table.js';
 import { displayTime, isoWithOffset } from './zoned-time.js';
 import { coloursFor } from './terminal/colour.js';
 import { LiveLines } from './terminal/live-lines.js';
@@ -108,14 +108,6 @@ export function resumeSelection(history: History): {
     jobs: unfinished.filter((n) => !since.has(n)),
     doneSince: unfinished.filter((n) => since.has(n)),
   };
-}
-
-function timeZoneOf(settings: Settings): string {
-  try {
-    return settings.value(timezoneSpec);
-  } catch {
-    return 'UTC';
-  }
 }
 
 function emptySummary(trigger: RunTrigger, logDir: string): RunSummary {
