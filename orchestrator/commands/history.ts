@@ -1,11 +1,12 @@
 /** `job-runner history [JOB] [--limit N] [--json] [--wide]`: past runs (what each was, its job counts), or one job's past attempts. */
 import fs from 'node:fs';
-import { openHistory } from '../history.js';
+import { openHistory, type RunRow } from '../history.js';
 import { historyPath } from '../state-paths.js';
 import { UsageError } from '../errors.js';
-import { countsText, describeRun } from '../status-table.js';
+import { countsText, describeRun, timeZoneOf } from '../status-table.js';
+import { localDateTime, offsetText } from '../zoned-time.js';
 import { unknownJobError } from './names.js';
-import { type GlobalOptions, formatDuration, formatTime, loadContext, table } from './context.js';
+import { type GlobalOptions, formatDuration, loadContext, table } from './context.js';
 
 export interface HistoryOptions extends GlobalOptions {
   limit?: string;
@@ -25,20 +26,30 @@ export async function historyAction(job: string | undefined, opts: HistoryOption
     return 0;
   }
   const history = openHistory(file, { readonly: true });
-  // minutes are enough in a list of nights; the offset says which clock
-  const t = (iso: string | null) => formatTime(iso, ctx.settings).replace(/(\d\d:\d\d):\d\d/, '$1');
+  const tz = timeZoneOf(ctx.settings);
+  // minutes are enough in a list of runs; the offset goes in the header when every row shares it
+  const when = (isos: (string | null)[]) => {
+    const offsets = new Set(isos.filter((i) => i).map((i) => offsetText(new Date(i!), tz)));
+    const shared = offsets.size === 1 ? [...offsets][0]! : undefined;
+    const cell = (iso: string | null) =>
+      iso
+        ? localDateTime(new Date(iso), tz).slice(0, 16) + (shared ? '' : ` ${offsetText(new Date(iso), tz)}`)
+        : '-';
+    return { head: shared ? `STARTED ${shared}` : 'STARTED', cell };
+  };
   try {
     if (job) {
       const rows = history.jobHistory(job, limit);
+      const t = when(rows.map((r) => r.started));
       if (opts.json) ctx.out(JSON.stringify(rows, null, 2));
       else
         table(
           [
-            ['RUN', 'STATUS', 'STARTED', 'DURATION', 'MESSAGE'],
+            ['RUN', 'STATUS', t.head, 'DURATION', 'MESSAGE'],
             ...rows.map((r) => [
               r.runId,
               r.status,
-              t(r.started),
+              t.cell(r.started),
               formatDuration(r.durationMs),
               r.message ?? '',
             ]),
@@ -47,18 +58,20 @@ export async function historyAction(job: string | undefined, opts: HistoryOption
         ).forEach((l) => ctx.out(l));
     } else {
       const runs = history.listRuns(limit).map((r) => ({ ...r, jobCounts: history.jobCounts(r.id) }));
+      const t = when(runs.map((r) => r.started));
+      // a resume names its night by start time: a second run id would not fit 80 columns
+      const what = (r: RunRow) => {
+        const night = r.kind === 'resume' && r.resumes ? history.getRun(r.resumes) : undefined;
+        return night
+          ? `resume of the ${localDateTime(new Date(night.started), tz).slice(5, 16)} night${r.dryRun ? ' (dry run)' : ''}`
+          : describeRun(r);
+      };
       if (opts.json) ctx.out(JSON.stringify(runs, null, 2));
       else
         table(
           [
-            ['RUN', 'WHAT', 'STARTED', 'STATUS', 'JOBS'],
-            ...runs.map((r) => [
-              r.id,
-              describeRun(r),
-              t(r.started),
-              r.status + (r.exitCode === null ? '' : ` (${r.exitCode})`),
-              countsText(r.jobCounts),
-            ]),
+            ['RUN', 'WHAT', t.head, 'STATUS', 'JOBS'],
+            ...runs.map((r) => [r.id, what(r), t.cell(r.started), r.status, countsText(r.jobCounts)]),
           ],
           { wrap: [1, 4], wide: opts.wide },
         ).forEach((l) => ctx.out(l));
