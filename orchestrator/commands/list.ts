@@ -33,7 +33,7 @@ export async function listAction(opts: ListOptions): Promise<number> {
       i.toggle.join(' | '),
     ]);
   }
-  table(rows, { wrap: [3, 4], wide: opts.wide }).forEach((l) => ctx.out(l));
+  table(rows, { wrap: [0, 3, 4], wide: opts.wide }).forEach((l) => ctx.out(l));
   for (const p of graph.problems)
     process.stderr.write(`warning: ${p.job ? `${p.job}: ` : ''}${p.key}: ${p.message}\n`);
   return 0;

@@ -7,7 +7,7 @@ import Table from 'cli-table3';
 
 const GAP = 2;
 /** A wrapping column is never narrowed below this. */
-const MIN_WRAP = 12;
+const MIN_WRAP = 8;
 
 const noBorders = {
   top: '',
@@ -50,7 +50,7 @@ export function terminalWidth(
 
 const widthOf = (s: string): number => Math.max(0, ...s.split('\n').map((l) => [...l].length));
 
-/** The widths each column gets: natural, except wrapping columns narrowed (evenly) until the table fits. */
+/** The widths each column gets: natural, except the widest wrapping column narrowed, one at a time, until the table fits. */
 export function columnWidths(rows: readonly string[][], opts: TableOptions): number[] {
   const natural = rows[0]!.map((_, i) => Math.max(...rows.map((r) => widthOf(r[i] ?? ''))));
   if (opts.wide) return natural;
@@ -61,7 +61,7 @@ export function columnWidths(rows: readonly string[][], opts: TableOptions): num
   while (total() > width) {
     const widest = wrap.filter((i) => widths[i]! > MIN_WRAP).sort((a, b) => widths[b]! - widths[a]!)[0];
     if (widest === undefined) break;
-    widths[widest] = Math.max(MIN_WRAP, widths[widest]! - (total() - width));
+    widths[widest] = widths[widest]! - 1;
   }
   return widths;
 }
@@ -79,7 +79,13 @@ export function renderTable(rows: readonly string[][], opts: TableOptions = {}):
   });
   const colour = opts.colour;
   for (const [r, row] of rows.slice(1).entries()) {
-    table.push(row.map((cell, c) => (colour ? colour(r, c, cell) : cell)));
+    table.push(
+      row.map((cell, c) => ({
+        content: colour ? colour(r, c, cell) : cell,
+        // a word wider than its column (a settings key, a job name) is broken, not cut off with "…"
+        wrapOnWordBoundary: !cell.split(/\s+/).some((word) => [...word].length > widths[c]!),
+      })),
+    );
   }
   return table
     .toString()

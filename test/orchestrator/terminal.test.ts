@@ -126,7 +126,7 @@ describe('terminal output', () => {
     });
 
     it('never narrow a wrapping column below its minimum, nor fixed columns at all', () => {
-      expect(columnWidths(rows, { wrap: [3], width: 40 })).to.deep.equal([15, 7, 9, 12]);
+      expect(columnWidths(rows, { wrap: [3], width: 40 })).to.deep.equal([15, 7, 9, 8]);
       expect(terminalWidth({ isTTY: true, columns: 132 }, {})).to.equal(132);
       expect(terminalWidth({ isTTY: false }, { COLUMNS: '100' })).to.equal(100);
       expect(terminalWidth({ isTTY: false }, {})).to.equal(80);
