@@ -33,7 +33,10 @@ export function buildProgram(): Command {
     )
     .argument('[jobs...]', 'job or stage names')
     .option('--with-deps', "also run the named jobs' prerequisites")
-    .option('--resume', 'rerun what failed, timed out, was cancelled or skipped in the last night (scheduled or full run)')
+    .option(
+      '--resume',
+      'rerun what failed, timed out, was cancelled or skipped in the last night (scheduled or full run)',
+    )
     .option('--dry-run', 'jobs compute but change nothing; command jobs are printed, not run')
     .action((jobs: string[], _o, cmd: Command) =>
       start(async () => (await import('./commands/run.js')).runAction(jobs, globals(cmd))),

@@ -2,6 +2,8 @@
  * A fake terminal stream for renderer tests: reports isTTY and columns, and keeps the screen as lines by
  * interpreting the cursor and erase sequences log-update writes (CSI A/B/G/K/2K, SGR colours ignored).
  */
+const ESC = '\u001b';
+
 export class FakeTerminal {
   readonly isTTY = true;
   readonly rows = 50;
@@ -14,7 +16,7 @@ export class FakeTerminal {
 
   write(chunk: string): boolean {
     this.written += chunk;
-    const re = /\x1b\[(\d*)([A-Za-z])|\n|\r|[^\x1b\n\r]/gu;
+    const re = new RegExp(`${ESC}\\[(\\d*)([A-Za-z])|\\n|\\r|[^${ESC}\\n\\r]`, 'gu');
     for (const m of chunk.matchAll(re)) {
       const [tok, num, cmd] = m;
       if (cmd) this.csi(cmd, num ? Number(num) : 1, num ?? '');

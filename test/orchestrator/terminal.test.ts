@@ -83,7 +83,7 @@ describe('terminal output', () => {
       expect(term.lines()).to.have.length(2);
       await runLog.close();
       const fileLine = fs.readFileSync(path.join(dir, 'cache.log'), 'utf8').split('\n')[0]!;
-      expect(fileLine).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0[12]:00 INFO  progress: 1\/10/);
+      expect(fileLine).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0[12]:00 INFO {2}progress: 1\/10/);
       const jsonl = JSON.parse(fs.readFileSync(path.join(dir, 'run.jsonl'), 'utf8').split('\n')[0]!);
       expect(jsonl.timestamp).to.match(/\+0[12]:00$/);
       // the console clock is the file clock's wall time
