@@ -33,7 +33,10 @@ export function buildProgram(): Command {
     )
     .argument('[jobs...]', 'job or stage names')
     .option('--with-deps', "also run the named jobs' prerequisites")
-    .option('--resume', 'rerun what failed, timed out, was cancelled or skipped in the last run')
+    .option(
+      '--resume',
+      'rerun what failed, timed out, was cancelled or skipped in the last night (scheduled or full run)',
+    )
     .option('--dry-run', 'jobs compute but change nothing; command jobs are printed, not run')
     .action((jobs: string[], _o, cmd: Command) =>
       start(async () => (await import('./commands/run.js')).runAction(jobs, globals(cmd))),
@@ -44,6 +47,7 @@ export function buildProgram(): Command {
     .description('the last run: each job with stage, status, start, duration, message and log path')
     .option('--run <id>', 'a given run instead of the last one')
     .option('--json', 'machine-readable output')
+    .option('--wide', 'full-width table: nothing wrapped')
     .action((_o, cmd: Command) =>
       start(async () => (await import('./commands/status.js')).statusAction(globals(cmd))),
     );
@@ -54,6 +58,7 @@ export function buildProgram(): Command {
     .argument('[job]')
     .option('--limit <n>', 'how many', '20')
     .option('--json', 'machine-readable output')
+    .option('--wide', 'full-width table: nothing wrapped')
     .action((job: string | undefined, _o, cmd: Command) =>
       start(async () => (await import('./commands/history.js')).historyAction(job, globals(cmd))),
     );
@@ -63,7 +68,7 @@ export function buildProgram(): Command {
     .description("print a job's log from the last run")
     .argument('<job>')
     .option('--run <id>', 'a given run instead of the last one')
-    .option('--follow', 'keep printing until the job ends')
+    .option('--follow', 'keep printing until the job ends (waits for a job not started yet)')
     .action((job: string, _o, cmd: Command) =>
       start(async () => (await import('./commands/logs.js')).logsAction(job, globals(cmd))),
     );
@@ -72,6 +77,7 @@ export function buildProgram(): Command {
     .command('list')
     .description('every job: stage, enabled, prerequisites, toggle key')
     .option('--json', 'machine-readable output')
+    .option('--wide', 'full-width table: nothing wrapped')
     .action((_o, cmd: Command) =>
       start(async () => (await import('./commands/list.js')).listAction(globals(cmd))),
     );

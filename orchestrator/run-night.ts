@@ -10,7 +10,7 @@ import type { JobRecord, RunObserver, RunStatus, RunSummary, RunTrigger } from '
 import type { Settings } from './settings-store.js';
 import { buildPlan, type Plan } from './plan.js';
 import { executePlan, errorLine } from './execute.js';
-import { openHistory, runIdFor, type History } from './history.js';
+import { openHistory, runIdFor, type History, type RunKind, type RunRow } from './history.js';
 import { historyObserver } from './history-observer.js';
 import { acquireLock, liveHolder } from './lock.js';
 import { createRunLogger } from './logging.js';
@@ -29,6 +29,10 @@ import {
   keepDaysSpec,
   killGraceSpec,
 } from './runner-settings.js';
+import { timeZoneOf } from './status-table.js';
+import { displayTime, isoWithOffset } from './zoned-time.js';
+import { coloursFor } from './terminal/colour.js';
+import { LiveLines } from './terminal/live-lines.js';
 
 export interface RunJobsOptions {
   settings: Settings;
@@ -95,13 +99,28 @@ function pruneOld(history: History, stateDir: string, keepDays: number): string[
   return dirs;
 }
 
-function resumeSelection(history: History): string[] {
-  const last = history.lastFinishedRun();
-  if (!last) return [];
-  return history
-    .jobsOfRun(last.id)
+/**
+ * What `--resume` reruns: the jobs of the last night (scheduled or a full `run`, never a rerun of some jobs)
+ * that failed, timed out, were cancelled or skipped, less those that have succeeded in a run since.
+ */
+export function resumeSelection(history: History): {
+  night?: RunRow;
+  jobs: string[];
+  /** Unfinished in the night but succeeded in a later run. */
+  doneSince: string[];
+} {
+  const night = history.lastNight();
+  if (!night) return { jobs: [], doneSince: [] };
+  const since = history.succeededSince(night.started);
+  const unfinished = history
+    .jobsOfRun(night.id)
     .filter((j) => resumable.includes(j.status))
     .map((j) => j.name);
+  return {
+    night,
+    jobs: unfinished.filter((n) => !since.has(n)),
+    doneSince: unfinished.filter((n) => since.has(n)),
+  };
 }
 
 function emptySummary(trigger: RunTrigger, logDir: string): RunSummary {
@@ -142,18 +161,34 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
         `warning: run ${id} was left unfinished by a runner whose lock is gone; marked cancelled\n`,
       );
     }
+    const timeZone = timeZoneOf(settings);
     let select = opts.select ?? [];
+    let resumes: string | undefined;
     if (opts.resume) {
-      select = resumeSelection(history);
-      if (select.length === 0) {
-        if (opts.console !== false)
-          process.stdout.write(
-            'nothing to resume: the last run has no failed, timed out, cancelled or skipped jobs\n',
-          );
-        return emptySummary(opts.trigger, path.join(stateDir, 'logs'));
-      }
+      const say = (line: string) => {
+        if (opts.console !== false) process.stdout.write(line + '\n');
+      };
+      const r = resumeSelection(history);
+      const night = r.night
+        ? `run ${r.night.id} (night, ${r.night.trigger}, started ${displayTime(new Date(r.night.started), timeZone)}, ${r.night.status})`
+        : '';
+      if (!r.night)
+        say('nothing to resume: no night has finished yet (only a full run or a scheduled one is resumed)');
+      else if (r.jobs.length === 0)
+        say(
+          `nothing to resume: ${night} has no failed, timed out, cancelled or skipped jobs` +
+            (r.doneSince.length ? ` left (${r.doneSince.join(', ')} succeeded since)` : ''),
+        );
+      if (r.jobs.length === 0) return emptySummary(opts.trigger, path.join(stateDir, 'logs'));
+      say(
+        `resuming ${night}: ${r.jobs.join(', ')}` +
+          (r.doneSince.length ? ` (${r.doneSince.join(', ')} succeeded since)` : ''),
+      );
+      select = r.jobs;
+      resumes = r.night!.id;
     }
     const plan: Plan = buildPlan(opts.jobs, settings, { select, withDeps: opts.withDeps ?? false });
+    const kind: RunKind = opts.resume ? 'resume' : plan.full ? 'night' : 'jobs';
 
     const startedAt = new Date();
     const runId = runIdFor(startedAt);
@@ -178,6 +213,7 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
         },
         ...(opts.lockRenewMs !== undefined ? { renewMs: opts.lockRenewMs } : {}),
       },
+      timeZone,
     );
     const cleanup = () => {
       history.interruptRun(runId, new Date(), 'the runner exited at once on a second signal');
@@ -185,7 +221,20 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
     };
     exitCleanups.add(cleanup);
     try {
-      return await runLocked({ ...opts, signal }, { plan, history, stateDir, runId, startedAt });
+      return await runLocked(
+        { ...opts, signal },
+        {
+          plan,
+          history,
+          stateDir,
+          runId,
+          startedAt,
+          timeZone,
+          kind,
+          selection: kind === 'jobs' ? select : [],
+          resumes,
+        },
+      );
     } finally {
       exitCleanups.delete(cleanup);
       lock.release();
@@ -197,10 +246,20 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
 
 async function runLocked(
   opts: RunJobsOptions,
-  r: { plan: Plan; history: History; stateDir: string; runId: string; startedAt: Date },
+  r: {
+    plan: Plan;
+    history: History;
+    stateDir: string;
+    runId: string;
+    startedAt: Date;
+    timeZone: string;
+    kind: RunKind;
+    selection: string[];
+    resumes?: string;
+  },
 ): Promise<RunSummary> {
   const { settings } = opts;
-  const { plan, history, stateDir, runId, startedAt } = r;
+  const { plan, history, stateDir, runId, startedAt, timeZone } = r;
   const logDir = path.join(stateDir, 'logs', runId);
   const envSecrets = Object.entries(opts.env)
     .filter(([name, v]) => alwaysSecretKeyPattern.test(name) && typeof v === 'string' && v.length >= 4)
@@ -210,17 +269,29 @@ async function runLocked(
       (a, b) => b.length - a.length,
     ),
   );
-  const tty = process.stdout.isTTY === true && opts.console !== false;
+  const toConsole = opts.console !== false;
+  const colours = coloursFor(process.stdout, opts.env);
+  const live = toConsole && process.stdout.isTTY === true ? new LiveLines(process.stdout) : undefined;
   const runLog = createRunLogger({
     runId,
     dir: logDir,
     redact,
-    console: opts.console !== false,
+    console: toConsole,
     verbose: opts.verbose ?? false,
-    tty,
+    timeZone,
+    colours,
+    live,
   });
   const logger = runLog.logger;
-  const observers: RunObserver[] = [historyObserver(history, { logDir, dryRun: opts.dryRun ?? false })];
+  const observers: RunObserver[] = [
+    historyObserver(history, {
+      logDir,
+      dryRun: opts.dryRun ?? false,
+      kind: r.kind,
+      selection: r.selection,
+      resumes: r.resumes,
+    }),
+  ];
   try {
     observers.push(...defaultObservers(settings, logger));
   } catch (err) {
@@ -243,7 +314,7 @@ async function runLocked(
 
   const names = plan.nodes.map((n) => n.name);
   logger.info(
-    `run ${runId} (${opts.trigger}${opts.dryRun ? ', dry run' : ''}): ${names.length} jobs: ${names.join(', ') || 'none'}`,
+    `run ${runId} (${r.kind}, ${opts.trigger}${opts.dryRun ? ', dry run' : ''}): ${names.length} jobs: ${names.join(', ') || 'none'}`,
   );
   for (const { job, need } of plan.outsideNeeds) {
     const last = history.lastJobRun(need);
@@ -276,7 +347,7 @@ async function runLocked(
     logPathOf: (name) => runLog.jobFiles.pathFor(name),
     makeContext: (node, signal) => {
       const jobLogger = logger.child({ job: node.name });
-      const sink = progressSink(jobLogger, node.name, { tty });
+      const sink = progressSink(jobLogger, node.name, { live, colours });
       sinks.set(node.name, sink);
       return {
         runId,

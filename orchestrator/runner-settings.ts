@@ -78,7 +78,8 @@ export const timezoneSpec = setting<string>({
   ),
   type: 'string',
   default: 'Europe/Copenhagen',
-  description: 'Time zone of the schedule and of dates in MO queries.',
+  description:
+    'Time zone of the schedule, of dates in MO queries and of every time shown or logged (with its offset).',
 });
 
 export const strictStagesSpec = setting<boolean>({

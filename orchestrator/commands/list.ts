@@ -4,6 +4,7 @@ import { type GlobalOptions, loadContext, table } from './context.js';
 
 export interface ListOptions extends GlobalOptions {
   json?: boolean;
+  wide?: boolean;
 }
 
 export async function listAction(opts: ListOptions): Promise<number> {
@@ -32,7 +33,7 @@ export async function listAction(opts: ListOptions): Promise<number> {
       i.toggle.join(' | '),
     ]);
   }
-  table(rows).forEach((l) => ctx.out(l));
+  table(rows, { wrap: [0, 3, 4], wide: opts.wide }).forEach((l) => ctx.out(l));
   for (const p of graph.problems)
     process.stderr.write(`warning: ${p.job ? `${p.job}: ` : ''}${p.key}: ${p.message}\n`);
   return 0;

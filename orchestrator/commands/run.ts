@@ -1,6 +1,7 @@
 /** `job-runner run [JOB...] [--with-deps] [--resume] [--dry-run]`. */
 import { cleanUpBeforeExit, runJobs } from '../run-night.js';
 import { summaryLines } from '../status-table.js';
+import { coloursFor } from '../terminal/colour.js';
 import type { GlobalOptions } from './context.js';
 import { loadContext } from './context.js';
 import { UsageError } from '../errors.js';
@@ -53,7 +54,8 @@ export async function runAction(jobNames: string[], opts: RunCommandOptions): Pr
       root: ctx.root,
     });
     if (summary.runId) {
-      process.stdout.write('\n' + summaryLines(summary, ctx.settings).join('\n') + '\n');
+      const colours = coloursFor(process.stdout, ctx.env);
+      process.stdout.write('\n' + summaryLines(summary, ctx.settings, { colours }).join('\n') + '\n');
     }
     return summary.exitCode;
   } finally {
