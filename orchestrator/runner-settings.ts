@@ -93,6 +93,15 @@ export const killGraceSpec = setting<number>({
   description: "After SIGTERM to a command job's process group (timeout or cancel), how long before SIGKILL.",
 });
 
+export const jobMemorySpec = setting<number>({
+  key: 'runner.job_memory_mb',
+  schema: positiveIntSchema.pipe(z.number().min(64).max(65536)),
+  type: 'integer (MB, 64–65536)',
+  default: 2048,
+  description:
+    "Heap limit of each built-in job's own process (`--max-old-space-size`). A job that needs more fails naming this key; the night goes on.",
+});
+
 /** One operator command job (`runner.jobs.<name>`). */
 export const commandJobEntrySchema = z
   .object({
@@ -129,6 +138,7 @@ export const runnerSettings: SettingSpec[] = [
   strictStagesSpec,
   keepDaysSpec,
   killGraceSpec,
+  jobMemorySpec,
   commandJobsSpec,
 ] as SettingSpec[];
 
