@@ -50,8 +50,30 @@ class ChannelTransport extends Transport {
   }
 }
 
+/** ctx.progress: at most one message per 100 ms (jobs may report every row), the last one always arrives. */
+function progressSender(): { report: JobContext['progress']; flush(): void } {
+  let lastSent = 0;
+  let pending: FromJob | undefined;
+  const flush = () => {
+    if (pending) send(pending);
+    pending = undefined;
+  };
+  return {
+    report(done, total, what) {
+      pending = { type: 'progress', done, total, what };
+      const now = Date.now();
+      if (now - lastSent >= 100 || (total !== undefined && done >= total)) {
+        lastSent = now;
+        flush();
+      }
+    },
+    flush,
+  };
+}
+
 async function start(msg: StartMessage): Promise<void> {
   const logger = winston.createLogger({ level: 'debug', transports: [new ChannelTransport()] });
+  const progress = progressSender();
   const ctx: JobContext = {
     runId: msg.runId,
     runStartedAt: msg.runStartedAt,
@@ -62,7 +84,7 @@ async function start(msg: StartMessage): Promise<void> {
     paths: msg.paths,
     dryRun: msg.dryRun,
     verbose: msg.verbose,
-    progress: (done, total, what) => send({ type: 'progress', done, total, what }),
+    progress: progress.report,
     env: msg.env,
     prerequisitesRanThisRun: msg.prerequisitesRanThisRun,
   };
@@ -73,9 +95,11 @@ async function start(msg: StartMessage): Promise<void> {
     if (typeof run !== 'function') throw new Error(`${msg.module} has no function ${msg.export}`);
     result = (await (run as (c: JobContext) => Promise<JobResult>)(ctx)) ?? undefined;
   } catch (err) {
+    progress.flush();
     finish({ type: 'error', message: firstLine(err), crash: false, peakRssMb: peakRssMb() }, 1);
     return;
   }
+  progress.flush();
   finish({ type: 'result', result, peakRssMb: peakRssMb() }, 0);
 }
 

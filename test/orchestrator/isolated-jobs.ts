@@ -11,7 +11,8 @@ import { JobSettingsError } from '../../orchestrator/job.js';
 export async function echo(ctx: JobContext): Promise<JobResult> {
   ctx.logger.info('hello from 010190-1234', { token: 'the-secret-token', pid: process.pid });
   ctx.logger.child({ part: 'inner' }).warn('a warning');
-  for (let i = 1; i <= 3; i++) ctx.progress(i, 3, 'steps');
+  for (let i = 1; i <= 1000; i++) ctx.progress(i, 1000, 'steps');
+  ctx.progress(7, undefined, 'more');
   const file = path.join(ctx.paths.state, 'echo.json');
   fs.writeFileSync(
     file,
