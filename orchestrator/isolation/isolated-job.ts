@@ -5,7 +5,7 @@
  * period. The heap limit is the child's `--max-old-space-size`. The promise settles only when the process
  * has exited, so a job that ignores its signal is really gone once it settles.
  */
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,20 @@ export function loaderArgs(execArgv: readonly string[] = process.execArgv): stri
 
 const OOM = /heap out of memory|Reached heap limit|Allocation failed/i;
 
+/** Job processes alive now: SIGKILLed if the runner exits first (e.g. a second Ctrl-C), even mid busy loop. */
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function track(child: ChildProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const c of live) c.kill('SIGKILL');
+    });
+  }
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+}
+
 export function runIsolated(
   impl: IsolatedModule,
   ctx: JobContext,
@@ -65,6 +79,7 @@ export function runIsolated(
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+  track(child);
   const stderrTail: string[] = [];
   const pipe = (stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr') =>
     readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {

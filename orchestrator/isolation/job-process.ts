@@ -26,8 +26,14 @@ function send(msg: FromJob): void {
   try {
     process.send!(msg);
   } catch {
-    // a value that cannot be cloned: send it as JSON
-    process.send!(JSON.parse(JSON.stringify(msg)) as FromJob);
+    // a value that cannot be cloned: send it as JSON, or without its metadata
+    let plain: FromJob;
+    try {
+      plain = JSON.parse(JSON.stringify(msg)) as FromJob;
+    } catch {
+      plain = msg.type === 'log' ? { ...msg, meta: {} } : msg;
+    }
+    process.send!(plain);
   }
 }
 

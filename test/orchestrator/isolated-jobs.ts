@@ -64,11 +64,11 @@ export async function polite(ctx: JobContext): Promise<JobResult> {
   throw new Error(`stopped: ${String(ctx.signal.reason)}`);
 }
 
-/** Keeps every allocation alive (8 MB arrays of doubles) until the heap limit is reached. */
+/** Keeps every allocation alive (32 MB arrays of doubles, so few GCs) until the heap limit is reached. */
 export async function hog(): Promise<JobResult> {
   const keep: number[][] = [];
   for (;;) {
-    keep.push(new Array<number>(1_000_000).fill(1.5));
+    keep.push(new Array<number>(4_000_000).fill(1.5));
     await new Promise((r) => setImmediate(r));
   }
 }

@@ -1,7 +1,10 @@
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { executePlan } from '../../orchestrator/execute.js';
+import { loaderArgs } from '../../orchestrator/isolation/isolated-job.js';
 import { buildPlan } from '../../orchestrator/plan.js';
 import type { JobDefinition } from '../../orchestrator/job.js';
 import type { JobRecord } from '../../orchestrator/events.js';
@@ -122,6 +125,18 @@ describe('isolated built-in jobs', function () {
     expect(r.polite!.status).to.equal('cancelled');
     expect(await growth(path.join(state, 'counter.txt'))).to.equal(0);
     expect(fs.existsSync(path.join(state, 'polite.tmp'))).to.equal(false);
+  });
+
+  it("kills the job's process when the runner exits while the job never yields", async () => {
+    const state = makeTempDir('jr-iso-');
+    const runner = spawn(
+      process.execPath,
+      [...loaderArgs(), fileURLToPath(new URL('./runner-exits.ts', import.meta.url)), state],
+      { stdio: 'ignore' },
+    );
+    const code = await new Promise((resolve) => runner.once('exit', resolve));
+    expect(code).to.equal(0);
+    expect(await growth(path.join(state, 'counter.txt'))).to.equal(0);
   });
 
   it('fails only the job that crashes, exits or runs out of memory, naming the reason', async () => {
