@@ -12,6 +12,7 @@ import type { JobRecord } from './events.js';
 import type { Plan, PlanNode } from './plan.js';
 import type { Problem } from './errors.js';
 import { runIsolated, type IsolationOptions } from './isolation/isolated-job.js';
+import { jobMemorySpec, killGraceSpec } from './runner-settings.js';
 
 export interface ExecuteOptions {
   plan: Plan;
@@ -50,7 +51,10 @@ export const returnCodes: Record<JobStatus, number> = {
 };
 
 const MAX_TIMER = 2 ** 31 - 1;
-const defaultIsolation: IsolationOptions = { memoryMb: 2048, killGraceMs: 5000 };
+const defaultIsolation: IsolationOptions = {
+  memoryMb: jobMemorySpec.default!,
+  killGraceMs: killGraceSpec.default!,
+};
 
 /** First line of an error's message (no stacks in status). */
 export function errorLine(err: unknown): string {

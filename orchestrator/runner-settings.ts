@@ -90,7 +90,8 @@ export const killGraceSpec = setting<number>({
   schema: durationSchema,
   type: 'duration',
   default: 5000,
-  description: "After SIGTERM to a command job's process group (timeout or cancel), how long before SIGKILL.",
+  description:
+    "On timeout or cancel: how long a command job's process group has after SIGTERM, and a built-in job's process after its abort signal, before SIGKILL.",
 });
 
 export const jobMemorySpec = setting<number>({
