@@ -99,7 +99,8 @@ export function runIsolated(
 
   let killTimer: NodeJS.Timeout | undefined;
   const onAbort = () => {
-    if (child.connected) child.send({ type: 'abort', reason: ctx.signal.reason });
+    // a send that fails (the process is ending) must not become an 'error' event: the kill follows anyway
+    if (child.connected) child.send({ type: 'abort', reason: ctx.signal.reason }, () => {});
     killTimer = setTimeout(() => child.kill('SIGKILL'), opts.killGraceMs);
   };
   ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -118,7 +119,7 @@ export function runIsolated(
     env: { ...ctx.env },
     prerequisitesRanThisRun: ctx.prerequisitesRanThisRun,
   };
-  child.send(start);
+  child.send(start, () => {}); // if it cannot be sent, the process ends without a result (reported below)
 
   return new Promise((resolve, reject) => {
     child.once('error', (err) => {
