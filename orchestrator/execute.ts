@@ -2,7 +2,8 @@
  * Runs a plan with p-graph (always `continue: true`). Each node's function never throws: it records the
  * job's status itself (p-graph would silently drop dependents of a failed node). A job whose prerequisite
  * did not succeed is skipped naming it; a timed-out or cancelled job gets its AbortSignal and the run
- * moves on even if the job ignores it.
+ * moves on even if the job ignores it. Jobs whose definition names an `isolated` module run in their own
+ * process (isolation/isolated-job.ts), which is killed after the grace period.
  */
 import { PGraph } from 'p-graph';
 import type { Logger } from 'winston';
@@ -10,6 +11,8 @@ import type { JobContext, JobDefinition, JobResult, JobStatus } from './job.js';
 import type { JobRecord } from './events.js';
 import type { Plan, PlanNode } from './plan.js';
 import type { Problem } from './errors.js';
+import { runIsolated, type IsolationOptions } from './isolation/isolated-job.js';
+import { jobMemorySpec, killGraceSpec } from './runner-settings.js';
 
 export interface ExecuteOptions {
   plan: Plan;
@@ -32,6 +35,8 @@ export interface ExecuteOptions {
   onJobEnd?(job: JobRecord): void | Promise<void>;
   /** How long to wait for aborted jobs to actually end (e.g. process groups to die) before returning. */
   settleMs?: number;
+  /** Heap limit and kill grace of jobs that run in their own process (definitions with `isolated`). */
+  isolation?: IsolationOptions;
 }
 
 export const returnCodes: Record<JobStatus, number> = {
@@ -46,6 +51,10 @@ export const returnCodes: Record<JobStatus, number> = {
 };
 
 const MAX_TIMER = 2 ** 31 - 1;
+const defaultIsolation: IsolationOptions = {
+  memoryMb: jobMemorySpec.default!,
+  killGraceMs: killGraceSpec.default!,
+};
 
 /** First line of an error's message (no stacks in status). */
 export function errorLine(err: unknown): string {
@@ -160,6 +169,13 @@ export async function executePlan(opts: ExecuteOptions): Promise<JobRecord[]> {
     });
     const work = (async () => {
       const ctx = opts.makeContext(node, controller.signal);
+      if (node.def.isolated) {
+        return runIsolated(node.def.isolated, ctx, opts.isolation ?? defaultIsolation, (usage) => {
+          if (usage.peakRssMb === undefined) return;
+          rec.peakRssMb = usage.peakRssMb;
+          opts.logger.child({ job: node.name }).debug(`peak RSS of the job's process: ${usage.peakRssMb} MB`);
+        });
+      }
       const impl = await node.def.load();
       return impl.run(ctx);
     })();

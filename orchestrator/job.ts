@@ -96,8 +96,20 @@ export interface JobDefinition {
   enabled?(s: Settings): boolean;
   /** Timeout in ms when `runner.timeout.<job>` is not set (command jobs' `timeout`); else `runner.job_timeout`. */
   defaultTimeoutMs?: number;
+  /**
+   * Where the implementation lives (a file URL, and its export, default `run`). When given, the engine runs the
+   * job in a child process of its own (docs/architecture.md, "Isolation"); `load()` stays for tests and tools.
+   */
+  isolated?: IsolatedModule;
   /** Loads the implementation lazily so `list` and `status` stay fast. */
   load(): Promise<{ run(ctx: JobContext): Promise<JobResult> }>;
+}
+
+/** The module of a job that runs isolated: `new URL('./run.js', import.meta.url).href` and the export's name. */
+export interface IsolatedModule {
+  module: string;
+  /** Default `run`. */
+  export?: string;
 }
 
 /** Error a job throws for a bad setting discovered at run time; the message names the key. */

@@ -25,6 +25,7 @@ import { historyPath, stateDirOf } from './state-paths.js';
 import {
   alwaysSecretKeyPattern,
   concurrencySpec,
+  jobMemorySpec,
   jobTimeoutMs,
   keepDaysSpec,
   killGraceSpec,
@@ -341,6 +342,7 @@ async function runLocked(
     signal: opts.signal,
     logger,
     settleMs: settings.value(killGraceSpec) + 1000,
+    isolation: { memoryMb: settings.value(jobMemorySpec), killGraceMs: settings.value(killGraceSpec) },
     problemsOf: (def) => jobSettingProblems(settings, def),
     // p-graph starts the job with the longest remaining chain first; weigh jobs by their last duration
     priorityOf: (name) => Math.max(1, Math.round((history.lastJobRun(name)?.durationMs ?? 1000) / 1000)),

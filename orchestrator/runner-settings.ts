@@ -103,7 +103,17 @@ export const killGraceSpec = setting<number>({
   schema: durationSchema,
   type: 'duration',
   default: 5000,
-  description: "After SIGTERM to a command job's process group (timeout or cancel), how long before SIGKILL.",
+  description:
+    "On timeout or cancel: how long a command job's process group has after SIGTERM, and a built-in job's process after its abort signal, before SIGKILL.",
+});
+
+export const jobMemorySpec = setting<number>({
+  key: 'runner.job_memory_mb',
+  schema: positiveIntSchema.pipe(z.number().min(64).max(65536)),
+  type: 'integer (MB, 64–65536)',
+  default: 2048,
+  description:
+    "Heap limit of each built-in job's own process (`--max-old-space-size`). A job that needs more fails naming this key; the night goes on.",
 });
 
 /** One operator command job (`runner.jobs.<name>`). */
@@ -142,6 +152,7 @@ export const runnerSettings: SettingSpec[] = [
   strictStagesSpec,
   keepDaysSpec,
   killGraceSpec,
+  jobMemorySpec,
   commandJobsSpec,
 ] as SettingSpec[];
 

@@ -10,6 +10,7 @@ export const exportsActualStateExport: JobDefinition = {
   description: 'Copy the actual-state snapshot into the configured SQL database (work-table swap)',
   needs: () => ['exports_cache_loracache'],
   settings: [...targetSettings('actual'), actualDbNameSetting as SettingSpec],
+  isolated: { module: new URL('./run.js', import.meta.url).href, export: 'runActualStateExport' },
   load: async () => ({ run: (await import('./run.js')).runActualStateExport }),
 };
 
@@ -23,5 +24,6 @@ export const exportsHistoricSqlExport: JobDefinition = {
     ...targetSettings('historic'),
     ...targetSettings('actual').filter((s) => /\.(host|port|user|password)$/.test(s.key)),
   ],
+  isolated: { module: new URL('./run.js', import.meta.url).href, export: 'runHistoricSqlExport' },
   load: async () => ({ run: (await import('./run.js')).runHistoricSqlExport }),
 };

@@ -91,6 +91,7 @@ export const preBackup: JobDefinition = {
   description: 'Back up run-db files and guard against a stale database snapshot before the imports',
   enabled: backupEnabled,
   settings: backupSettings,
+  isolated: { module: new URL('./run.js', import.meta.url).href, export: 'runPreBackup' },
   load: async () => {
     const m = await import('./run.js');
     return { run: m.runPreBackup };
@@ -104,6 +105,7 @@ export const postBackup: JobDefinition = {
   description: 'Archive state files (hash caches, CPR maps) after every other job has ended; retention',
   enabled: backupEnabled,
   settings: backupSettings,
+  isolated: { module: new URL('./run.js', import.meta.url).href, export: 'runPostBackup' },
   load: async () => {
     const m = await import('./run.js');
     return { run: m.runPostBackup };

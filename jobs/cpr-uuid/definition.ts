@@ -10,5 +10,6 @@ export const exportsCprUuid: JobDefinition = {
   description: 'CPR → MO UUID map with AD account columns (cpr_mo_ad_map.csv)',
   settings: [...moClientSettings, adItSystemSetting, outputFileSetting] as SettingSpec[],
   stateFiles: (s, paths) => [cprMapPath(s, paths)],
+  isolated: { module: new URL('./run.js', import.meta.url).href },
   load: () => import('./run.js'),
 };

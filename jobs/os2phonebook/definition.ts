@@ -9,5 +9,6 @@ export const exportsOs2phonebookExport: JobDefinition = {
     'Employees and units with their addresses → OS2phonebook (two full loads; empty loads refused)',
   needs: () => ['exports_cache_loracache'],
   settings: os2phonebookSettings,
+  isolated: { module: new URL('./run.js', import.meta.url).href },
   load: () => import('./run.js'),
 };

@@ -15,5 +15,6 @@ export const exportsOs2sync: JobDefinition = {
     ...moClientSettings.filter((m) => !os2syncSettings.some((o) => o.key === m.key)),
   ],
   stateFiles: (s, paths) => [hashCachePath(s, paths)],
+  isolated: { module: new URL('./run.js', import.meta.url).href },
   load: () => import('./run.js'),
 };

@@ -15,5 +15,6 @@ export const exportsMoxRollekatalog: JobDefinition = {
       : ['exports_cache_loracache'];
   },
   settings: [...rollekatalogSettings, outputFileSetting] as SettingSpec[],
+  isolated: { module: new URL('./run.js', import.meta.url).href },
   load: () => import('./run.js'),
 };

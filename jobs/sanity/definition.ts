@@ -8,5 +8,6 @@ export const sanityCheckMoData: JobDefinition = {
   description: 'Informational: duplicate class user_keys within a facet, duplicate CPR numbers',
   informational: true,
   settings: moClientSettings,
+  isolated: { module: new URL('./run.js', import.meta.url).href },
   load: () => import('./run.js'),
 };

@@ -47,7 +47,7 @@ describe('status, history, logs and resume (spawned)', function () {
       const refused = await cli(sb, ['run', 'first']);
       expect(refused.code).to.equal(3);
       expect(refused.stderr).to.match(
-        /started \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d; first is running now/,
+        /started \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d, run \S+; first is running now/,
       );
 
       await waitFor(() => followErr.includes('waiting for second to start in run'), 20_000);
