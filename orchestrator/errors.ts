@@ -42,12 +42,41 @@ export class SettingsProblemsError extends ExitError {
   }
 }
 
-/** The settings file or state dir is writable by group or others. Exit 2. */
+/** The settings file or state dir could be changed by someone else than the runner (trust.ts). Exit 2. */
 export class TrustError extends ExitError {
-  constructor(readonly path: string) {
-    super(2, `refusing to run: ${path} is writable by group or others; fix with: chmod go-w ${path}`);
+  constructor(
+    readonly path: string,
+    why = 'is writable by group or others',
+    fix = `chmod go-w ${path}`,
+  ) {
+    super(2, `refusing to run: ${path} ${why}; fix with: ${fix}`);
     this.name = 'TrustError';
   }
+}
+
+/** An operator condition on a file (corrupt history, full disk): one line naming the file and the fix. Exit 2. */
+export class StateFileError extends ExitError {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(2, `${path}: ${message}`);
+    this.name = 'StateFileError';
+  }
+}
+
+const diskErrors: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+};
+
+/** A full or read-only disk met outside a job, as a StateFileError naming the path; else undefined. */
+export function diskError(err: unknown, fallbackPath?: string): StateFileError | undefined {
+  const e = err as NodeJS.ErrnoException | undefined;
+  const why = e?.code ? diskErrors[e.code] : undefined;
+  const where = e?.path ?? fallbackPath;
+  return why && where ? new StateFileError(where, `${why} (free space there, then run again)`) : undefined;
 }
 
 /** Another run holds the lock. Exit 3. */

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { boolSchema, durationSchema, positiveIntSchema, setting, type SettingSpec } from './setting-spec.js';
+import { cronSyntaxError } from './scheduler/cron-syntax.js';
 
 export const stateDirSpec = setting<string>({
   key: 'runner.state_dir',
@@ -45,7 +46,13 @@ export const timeoutDocSpec = setting<number>({
 
 export const scheduleSpec = setting<string>({
   key: 'runner.schedule',
-  schema: z.string().min(1),
+  schema: z
+    .string()
+    .min(1)
+    .superRefine((expr, ctx) => {
+      const error = cronSyntaxError(expr);
+      if (error) ctx.addIssue({ code: z.ZodIssueCode.custom, message: error });
+    }),
   type: 'cron expression',
   default: '0 2 * * *',
   description: 'When `job-runner schedule` runs the nightly plan.',
