@@ -135,7 +135,6 @@ export function openHistory(file: string, opts: { readonly?: boolean } = {}): Hi
         `${why}; move it aside (mv ${file} ${file}.broken) and the next run starts a new history`,
       );
     }
-    if (code === 'SQLITE_FULL') throw diskError({ code: 'ENOSPC', path: file })!;
     throw diskError(err, file) ?? err;
   }
 }

@@ -16,7 +16,7 @@ import { acquireLock, pidAlive } from './lock.js';
 import { createRunLogger } from './logging.js';
 import { makeRedactor, secretValues } from './redact.js';
 import { progressSink } from './progress.js';
-import { type Problem, SettingsProblemsError } from './errors.js';
+import { diskError, type Problem, SettingsProblemsError } from './errors.js';
 import { checkTrust, jobProblems, runnerProblems } from './settings.js';
 import { prepareStateDir } from './state-dir.js';
 import { allSpecs } from './all-jobs.js';
@@ -126,6 +126,21 @@ async function refuseIfNothingCanStart(plan: Plan, settings: Settings, paths: Jo
 }
 
 export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
+  try {
+    return await startRun(opts);
+  } catch (err) {
+    // a job's own write errors fail that job; a full disk under the runner's bookkeeping stops the run (exit 2)
+    let stateDir: string | undefined;
+    try {
+      stateDir = stateDirOf(opts.settings);
+    } catch {
+      // an invalid runner.state_dir is already the error being thrown
+    }
+    throw diskError(err, stateDir) ?? err;
+  }
+}
+
+async function startRun(opts: RunJobsOptions): Promise<RunSummary> {
   const { settings } = opts;
   const problems = runnerProblems(settings, opts.jobs);
   if (problems.length) throw new SettingsProblemsError(problems);

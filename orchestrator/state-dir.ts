@@ -17,7 +17,8 @@ export function stateDirProblems(stateDir: string): Problem[] {
       stat = fs.statSync(dir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') return [{ key, message: `cannot use ${stateDir} (${code})` }];
+      if (code !== 'ENOENT' && code !== 'ENOTDIR')
+        return [{ key, message: `cannot use ${stateDir} (${code})` }];
     }
     if (stat) {
       if (!stat.isDirectory()) {
