@@ -12,7 +12,7 @@ export const stateDirSpec = setting<string>({
   type: 'path',
   default: './var',
   description:
-    'History, logs, lock and caches. A relative path is relative to the working directory (like `./settings.json`). Must not be group/other-writable.',
+    'History, logs, lock and caches. A relative path is relative to the working directory (like `./settings.json`). Must be owned by the runner or root, not group/other-writable, and not below a group/other-writable directory without the sticky bit (docs/operations.md §6).',
 });
 
 export const concurrencySpec = setting<number>({
@@ -55,7 +55,8 @@ export const scheduleSpec = setting<string>({
     }),
   type: 'cron expression',
   default: '0 2 * * *',
-  description: 'When `job-runner schedule` runs the nightly plan.',
+  description:
+    'When `job-runner schedule` runs the nightly plan (node-cron syntax; `check` and `run` refuse an invalid one).',
 });
 
 export const timezoneSpec = setting<string>({
