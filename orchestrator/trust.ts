@@ -50,6 +50,8 @@ export function trustProblem(p: string, opts: TrustOptions = {}): TrustError | u
     }
     if ((st.mode & groupOrOtherWrite) !== 0) return new TrustError(shown, undefined, `chmod go-w ${real}`);
   }
+  // below a file: not a trust matter (the state dir check names it)
+  if (!exists && !fs.statSync(real).isDirectory()) return undefined;
   for (let dir = exists ? path.dirname(real) : real; ; dir = path.dirname(dir)) {
     const mode = fs.statSync(dir).mode;
     if ((mode & groupOrOtherWrite) !== 0 && (mode & sticky) === 0) {
