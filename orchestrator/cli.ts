@@ -3,7 +3,7 @@
  * fast. Expected errors map to exit codes here, in one place: one line on stderr, never a stack trace.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ExitError } from './errors.js';
+import { diskError, ExitError } from './errors.js';
 import { makeRedactor } from './redact.js';
 
 const redactCpr = makeRedactor();
@@ -153,7 +153,9 @@ export function buildProgram(): Command {
   return program;
 }
 
-function exitCodeFor(err: unknown): number {
+function exitCodeFor(thrown: unknown): number {
+  // a full or read-only disk met before or between jobs is the operator's to fix: exit 2 naming the path
+  const err = diskError(thrown) ?? thrown;
   if (err instanceof ExitError) {
     if (err.message) process.stderr.write(`job-runner: ${redactCpr(err.message)}\n`);
     return err.exitCode;

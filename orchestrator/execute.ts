@@ -26,7 +26,7 @@ export interface ExecuteOptions {
   /** Run-level logger (lifecycle lines are tagged with the job). */
   logger: Logger;
   /** Settings problems of a job: non-empty = the job fails at once naming the key. */
-  problemsOf?(def: JobDefinition): Problem[];
+  problemsOf?(def: JobDefinition): Problem[] | Promise<Problem[]>;
   /** Scheduling weight of a job (e.g. its last duration in seconds); p-graph favours the longest weighted chain. */
   priorityOf?(name: string): number;
   /** Log path of a job in this run. */
@@ -148,7 +148,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<JobRecord[]> {
         `prerequisite ${blocker} ${st === 'pending' ? 'did not run' : st.replace('_', ' ')}`,
       );
     }
-    const problems = opts.problemsOf?.(node.def) ?? [];
+    const problems = (await opts.problemsOf?.(node.def)) ?? [];
     if (problems.length) {
       rec.startedAt = new Date();
       return finish(rec, 'failed', `settings: ${problems.map((p) => `${p.key}: ${p.message}`).join('; ')}`);

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JobStatus, Stage } from './job.js';
 import type { JobRecord, RunStatus, RunTrigger } from './events.js';
+import { diskError, StateFileError } from './errors.js';
 
 /** What a run was: the whole night, the jobs or stages an operator named, or a resume of a night. */
 export type RunKind = 'night' | 'jobs' | 'resume';
@@ -154,10 +155,34 @@ function toJobRun(r: Row): JobRunRow {
 
 const iso = (d: Date | undefined): string | null => (d ? d.toISOString() : null);
 
-export type History = ReturnType<typeof openHistory>;
+export type History = ReturnType<typeof openHistoryDb>;
 
-/** Opens (creating) the history database. `file` may be ':memory:' in tests. */
-export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
+const unusable: Record<string, string> = {
+  SQLITE_NOTADB: 'is not a SQLite database',
+  SQLITE_CORRUPT: 'is corrupt',
+};
+
+/**
+ * Opens (creating) the history database. `file` may be ':memory:' in tests. A corrupt file or a full disk is
+ * an operator condition (StateFileError, exit 2) naming the file and the way out.
+ */
+export function openHistory(file: string, opts: { readonly?: boolean } = {}): History {
+  try {
+    return openHistoryDb(file, opts);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    const why = unusable[code] ?? unusable[code.replace(/_[A-Z]+$/, '')];
+    if (why) {
+      throw new StateFileError(
+        file,
+        `${why}; move it aside (mv ${file} ${file}.broken) and the next run starts a new history`,
+      );
+    }
+    throw diskError(err, file) ?? err;
+  }
+}
+
+function openHistoryDb(file: string, opts: { readonly?: boolean } = {}) {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const readonly = opts.readonly === true && file !== ':memory:' && fs.existsSync(file);
   const db = new Database(file, readonly ? { readonly: true, fileMustExist: true } : {});

@@ -84,6 +84,11 @@ export interface JobDefinition {
   needs?(s: Settings): string[];
   /** Settings this job reads; validated before anything runs. */
   settings?: SettingSpec[];
+  /**
+   * Checks of its settings beyond each key's own schema: keys that need each other, template syntax. Throws a
+   * SettingsError/JobSettingsError naming the key. Run by `check` and before the job starts; may load lazily.
+   */
+  validate?(s: Settings, paths: JobPaths): Promise<void>;
   /** Files holding state worth backing up (hash caches, CPR maps), resolved from settings. */
   stateFiles?(s: Settings, paths: JobPaths): string[];
   /** Informational jobs never block anything (nothing may need them). */

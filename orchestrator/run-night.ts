@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { JobDefinition, JobStatus } from './job.js';
+import type { JobDefinition, JobPaths, JobStatus } from './job.js';
 import type { JobRecord, RunObserver, RunStatus, RunSummary, RunTrigger } from './events.js';
 import type { Settings } from './settings-store.js';
 import { buildPlan, type Plan } from './plan.js';
@@ -16,9 +16,10 @@ import { acquireLock, liveHolder } from './lock.js';
 import { createRunLogger } from './logging.js';
 import { makeRedactor, secretValues } from './redact.js';
 import { progressSink } from './progress.js';
-import { SettingsProblemsError } from './errors.js';
+import { diskError, type Problem, SettingsProblemsError } from './errors.js';
 import { removeLiveTemps } from './atomic-write.js';
-import { checkTrust, jobSettingProblems, runnerProblems } from './settings.js';
+import { checkTrust, jobProblems, runnerProblems } from './settings.js';
+import { prepareStateDir } from './state-dir.js';
 import { allSpecs } from './all-jobs.js';
 import { defaultObservers } from './observers.js';
 import { historyPath, stateDirOf } from './state-paths.js';
@@ -138,21 +139,47 @@ function emptySummary(trigger: RunTrigger, logDir: string): RunSummary {
   };
 }
 
+function jobPathsOf(opts: RunJobsOptions, stateDir: string, runLogs = path.join(stateDir, 'logs')): JobPaths {
+  return { root: path.resolve(opts.root), state: stateDir, cache: path.join(stateDir, 'cache'), runLogs };
+}
+
+/**
+ * A rerun of named jobs in which every job has a settings problem would only record failures: refuse it
+ * before anything runs (exit 2), as `check` would. In a whole night such a job fails and the rest runs.
+ */
+async function refuseIfNothingCanStart(plan: Plan, settings: Settings, paths: JobPaths): Promise<void> {
+  if (plan.nodes.length === 0) return;
+  const problems: Problem[] = [];
+  for (const node of plan.nodes) {
+    const own = await jobProblems(settings, node.def, paths);
+    if (own.length === 0) return;
+    problems.push(...own);
+  }
+  throw new SettingsProblemsError(problems);
+}
+
 export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
+  try {
+    return await startRun(opts);
+  } catch (err) {
+    // a job's own write errors fail that job; a full disk under the runner's bookkeeping stops the run (exit 2)
+    let stateDir: string | undefined;
+    try {
+      stateDir = stateDirOf(opts.settings);
+    } catch {
+      // an invalid runner.state_dir is already the error being thrown
+    }
+    throw diskError(err, stateDir) ?? err;
+  }
+}
+
+async function startRun(opts: RunJobsOptions): Promise<RunSummary> {
   const { settings } = opts;
   const problems = runnerProblems(settings, opts.jobs);
   if (problems.length) throw new SettingsProblemsError(problems);
   const stateDir = stateDirOf(settings);
   checkTrust([...(fs.existsSync(settings.source) ? [settings.source] : []), stateDir]);
-  try {
-    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    fs.accessSync(stateDir, fs.constants.W_OK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? errorLine(err);
-    throw new SettingsProblemsError([
-      { key: 'runner.state_dir', message: `cannot use ${stateDir} (${code})` },
-    ]);
-  }
+  prepareStateDir(stateDir);
 
   const history = openHistory(historyPath(stateDir));
   try {
@@ -190,6 +217,8 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
     }
     const plan: Plan = buildPlan(opts.jobs, settings, { select, withDeps: opts.withDeps ?? false });
     const kind: RunKind = opts.resume ? 'resume' : plan.full ? 'night' : 'jobs';
+    if (select.length && !opts.resume)
+      await refuseIfNothingCanStart(plan, settings, jobPathsOf(opts, stateDir));
 
     const startedAt = new Date();
     const runId = runIdFor(startedAt);
@@ -330,8 +359,7 @@ async function runLocked(
   for (const n of plan.nodes) history.recordJob(runId, { name: n.name, stage: n.stage, status: 'pending' });
 
   const outside = new Set(plan.outsideNeeds.map((o) => o.job));
-  const root = path.resolve(opts.root);
-  const paths = { root, state: stateDir, cache: path.join(stateDir, 'cache'), runLogs: logDir };
+  const paths = jobPathsOf(opts, stateDir, logDir);
   fs.mkdirSync(paths.cache, { recursive: true, mode: 0o700 });
   const sinks = new Map<string, ReturnType<typeof progressSink>>();
 
@@ -343,7 +371,7 @@ async function runLocked(
     logger,
     settleMs: settings.value(killGraceSpec) + 1000,
     isolation: { memoryMb: settings.value(jobMemorySpec), killGraceMs: settings.value(killGraceSpec) },
-    problemsOf: (def) => jobSettingProblems(settings, def),
+    problemsOf: (def) => jobProblems(settings, def, paths),
     // p-graph starts the job with the longest remaining chain first; weigh jobs by their last duration
     priorityOf: (name) => Math.max(1, Math.round((history.lastJobRun(name)?.durationMs ?? 1000) / 1000)),
     logPathOf: (name) => runLog.jobFiles.pathFor(name),

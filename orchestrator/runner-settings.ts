@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { JobDefinition } from './job.js';
 import type { Settings } from './settings-store.js';
 import { boolSchema, durationSchema, positiveIntSchema, setting, type SettingSpec } from './setting-spec.js';
+import { cronSyntaxError } from './scheduler/cron-syntax.js';
 
 export const stateDirSpec = setting<string>({
   key: 'runner.state_dir',
@@ -13,7 +14,7 @@ export const stateDirSpec = setting<string>({
   type: 'path',
   default: './var',
   description:
-    'History, logs, lock and caches. A relative path is relative to the working directory (like `./settings.json`). Must not be group/other-writable.',
+    'History, logs, lock and caches. A relative path is relative to the working directory (like `./settings.json`). Must be owned by the runner or root, not group/other-writable, and not below a group/other-writable directory without the sticky bit (docs/operations.md §6).',
 });
 
 export const concurrencySpec = setting<number>({
@@ -57,10 +58,17 @@ export const timeoutDocSpec = setting<number>({
 
 export const scheduleSpec = setting<string>({
   key: 'runner.schedule',
-  schema: z.string().min(1),
+  schema: z
+    .string()
+    .min(1)
+    .superRefine((expr, ctx) => {
+      const error = cronSyntaxError(expr);
+      if (error) ctx.addIssue({ code: z.ZodIssueCode.custom, message: error });
+    }),
   type: 'cron expression',
   default: '0 2 * * *',
-  description: 'When `job-runner schedule` runs the nightly plan.',
+  description:
+    'When `job-runner schedule` runs the nightly plan (node-cron syntax; `check` and `run` refuse an invalid one).',
 });
 
 export const timezoneSpec = setting<string>({

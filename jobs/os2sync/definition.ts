@@ -14,6 +14,7 @@ export const exportsOs2sync: JobDefinition = {
     ...os2syncSettings,
     ...moClientSettings.filter((m) => !os2syncSettings.some((o) => o.key === m.key)),
   ],
+  validate: async (s, paths) => void (await import('./checked-config.js')).checkedConfig(s, paths),
   stateFiles: (s, paths) => [hashCachePath(s, paths)],
   isolated: { module: new URL('./run.js', import.meta.url).href },
   load: () => import('./run.js'),

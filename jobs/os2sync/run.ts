@@ -10,9 +10,8 @@ import { fetchHierarchy, startHierarchyRead } from './autowash.js';
 import { buildPayloads, type BuiltPayloads } from './build.js';
 import { loadHashCache } from './hash-cache.js';
 import { readModel } from './read-model.js';
-import { readConfig } from './config.js';
+import { checkedConfig } from './checked-config.js';
 import { syncPayloads, type ObjectFailure, type SyncOutcome } from './sync.js';
-import { compileTemplates, TemplateSyntaxError } from './templates.js';
 import { MoDataError } from './scope.js';
 import { TemplateFailure } from './user-payload.js';
 
@@ -23,14 +22,7 @@ const MAX_NAMED = 5;
 export async function run(ctx: JobContext): Promise<JobResult> {
   const log = ctx.logger;
   // 1. settings and templates: any error before any request
-  const cfg = readConfig(ctx.settings, ctx.paths);
-  let templates;
-  try {
-    templates = compileTemplates(cfg.templates);
-  } catch (err) {
-    if (err instanceof TemplateSyntaxError) throw new JobSettingsError('os2sync.templates', err.message);
-    throw err;
-  }
+  const { cfg, templates } = checkedConfig(ctx.settings, ctx.paths);
   // 2. hash cache
   const cache = loadHashCache(cfg.hashCachePath, (m) => log.warn(m));
   const stub = cfg.apiUrl === 'stub';

@@ -57,7 +57,12 @@ export const S = {
   }),
   apiUrl: setting({
     key: 'os2sync.api_url',
-    schema: z.union([z.literal('stub'), urlSchema]).transform((u) => u.replace(/\/+$/, '')),
+    schema: z
+      .string()
+      .refine((u) => u === 'stub' || urlSchema.safeParse(u).success, {
+        message: 'expected an http:// or https:// URL, or "stub"',
+      })
+      .transform((u) => u.replace(/\/+$/, '')),
     type: 'URL or "stub"',
     default: 'http://localhost:8081/api',
     description: 'OS2sync REST base (…/api). `stub` = send nothing, log the requests (hash cache untouched)',
