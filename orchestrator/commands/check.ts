@@ -3,6 +3,7 @@ import { checkTrust, validateSettings } from '../settings.js';
 import { formatProblem } from '../errors.js';
 import { isEnabled } from '../plan.js';
 import { type GlobalOptions, loadContext } from './context.js';
+import { dipexWarnings } from '../../jobs/dipex.js';
 
 export async function checkAction(opts: GlobalOptions): Promise<number> {
   const ctx = loadContext(opts);
@@ -10,6 +11,7 @@ export async function checkAction(opts: GlobalOptions): Promise<number> {
   const problems = validateSettings(ctx.settings, ctx.jobs);
   for (const p of problems) process.stderr.write(formatProblem(p) + '\n');
   if (problems.length) return 2;
+  for (const w of dipexWarnings(ctx.settings, ctx.jobs)) process.stderr.write(`warning: ${w}\n`);
   const enabled = ctx.jobs.filter((j) => isEnabled(j, ctx.settings)).map((j) => j.name);
   ctx.out(
     `settings OK (${ctx.settings.source}): ${enabled.length} jobs enabled${enabled.length ? `: ${enabled.join(', ')}` : ''}`,
