@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { diskError, ExitError } from './errors.js';
 import { makeRedactor } from './redact.js';
+import { packageVersion } from './version.js';
 
 const redactCpr = makeRedactor();
 import type { GlobalOptions } from './commands/context.js';
@@ -23,8 +24,16 @@ export function buildProgram(): Command {
     .description('Nightly batch job orchestrator for OS2mo')
     .option('--settings <file>', 'settings file (default: $CUSTOMER_SETTINGS, else ./settings.json)')
     .option('--verbose', 'more output (debug lines, command output on the console)')
+    .version(packageVersion(), '--version', 'print the version and exit')
     .showHelpAfterError()
     .exitOverride();
+
+  // `job-runner exports_os2sync`: DIPEX's `job-runner.sh JOB` habit
+  program.on('command:*', (operands: string[]) =>
+    start(async () =>
+      (await import('./commands/unknown-command.js')).unknownCommandAction(operands[0]!, globals(program)),
+    ),
+  );
 
   program
     .command('run')

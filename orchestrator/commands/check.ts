@@ -10,6 +10,7 @@ import { isEnabled } from '../plan.js';
 import { openHistory } from '../history.js';
 import { historyPath } from '../state-paths.js';
 import { type GlobalOptions, loadContext } from './context.js';
+import { dipexWarnings } from '../../jobs/dipex.js';
 
 export async function checkAction(opts: GlobalOptions): Promise<number> {
   const ctx = loadContext(opts);
@@ -25,6 +26,7 @@ export async function checkAction(opts: GlobalOptions): Promise<number> {
   if (problems.length) return 2;
   if (fs.existsSync(historyPath(ctx.stateDir)))
     openHistory(historyPath(ctx.stateDir), { readonly: true }).close();
+  for (const w of dipexWarnings(ctx.settings, ctx.jobs)) process.stderr.write(`warning: ${w}\n`);
   const enabled = ctx.jobs.filter((j) => isEnabled(j, ctx.settings)).map((j) => j.name);
   ctx.out(
     `settings OK (${ctx.settings.source}): ${enabled.length} jobs enabled${enabled.length ? `: ${enabled.join(', ')}` : ''}`,

@@ -1,6 +1,7 @@
 /** `job-runner list [--json]`: every job with stage, enabled, prerequisites and toggle. Imports no job code. */
 import { buildGraph, isEnabled } from '../plan.js';
 import { type GlobalOptions, loadContext, table } from './context.js';
+import { dipexWarnings } from '../../jobs/dipex.js';
 
 export interface ListOptions extends GlobalOptions {
   json?: boolean;
@@ -36,5 +37,6 @@ export async function listAction(opts: ListOptions): Promise<number> {
   table(rows, { wrap: [0, 3, 4], wide: opts.wide }).forEach((l) => ctx.out(l));
   for (const p of graph.problems)
     process.stderr.write(`warning: ${p.job ? `${p.job}: ` : ''}${p.key}: ${p.message}\n`);
+  for (const w of dipexWarnings(ctx.settings, ctx.jobs)) process.stderr.write(`warning: ${w}\n`);
   return 0;
 }
