@@ -38,7 +38,8 @@ export async function statusAction(opts: StatusOptions): Promise<number> {
   const file = historyPath(ctx.stateDir);
   const listener = readListenerStatus(ctx.stateDir);
   if (!fs.existsSync(file)) {
-    if (opts.json) ctx.out(JSON.stringify({ ...statusJson(undefined, []), listener }));
+    if (opts.json)
+      ctx.out(JSON.stringify({ ...statusJson(undefined, []), ...(listener ? { listener } : {}) }));
     else {
       ctx.out(`no runs yet (state dir ${ctx.stateDir})`);
       if (listener) listenerLines(listener).forEach((l) => ctx.out(l));
@@ -56,7 +57,7 @@ export async function statusAction(opts: StatusOptions): Promise<number> {
         ? hb.nextRunAt
         : undefined;
     if (opts.json) {
-      ctx.out(JSON.stringify({ ...statusJson(run, jobs), listener }, null, 2));
+      ctx.out(JSON.stringify({ ...statusJson(run, jobs), ...(listener ? { listener } : {}) }, null, 2));
       return 0;
     }
     if (!run) ctx.out('no runs yet');

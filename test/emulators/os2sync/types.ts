@@ -38,6 +38,8 @@ export interface LoggedRequest {
 export interface Os2syncFaults {
   /** POST/DELETE/GET of these uuids (units or users) answer 400 with this message (or a default). */
   rejectUuids?: Record<string, string> | string[];
+  /** POST/DELETE of these uuids (units or users) answer HTTP 500 (an OS2sync fault on one object). */
+  serverErrorUuids?: string[];
   /** From the n-th request on (1-based, counted since start/reset, every route) answer `status` (default 503). */
   serverErrorFrom?: { request: number; status?: number; count?: number };
   /** From the n-th request on, destroy the socket without answering. */
