@@ -327,14 +327,16 @@ export async function listen(opts: ListenOptions): Promise<number> {
         const next = queue.nextDue();
         const wait = next === null ? 1_000 : Math.max(10, Math.min(1_000, next - Date.now()));
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, wait);
-          wake = () => {
+          const done = (): void => {
             clearTimeout(t);
+            stop.signal.removeEventListener('abort', done);
+            wake = () => undefined;
             resolve();
           };
-          stop.signal.addEventListener('abort', () => wake(), { once: true });
+          const t = setTimeout(done, wait);
+          wake = done;
+          stop.signal.addEventListener('abort', done, { once: true });
         });
-        wake = () => undefined;
         continue;
       }
       const cacheLock = tryCacheLock(cfg.hashCachePath, 'job-runner listen');

@@ -28,6 +28,8 @@ export interface MoChanges {
   moveUnit(uuid: string, parent: string | null): void;
   /** MO's date moves to `date`: one event per object with a validity bound in (old date, date]. */
   advanceTo(date: ISODate): number;
+  /** Sets MO's date without events (as if the generator's bookmark was already there). */
+  setDate(date: ISODate): void;
 }
 
 const list = (t: ChangeTarget, kind: EntityName): AnyObject[] =>
@@ -94,6 +96,10 @@ export function moChanges(t: ChangeTarget): MoChanges {
         }
       }
       return n;
+    },
+    setDate(date) {
+      t.options.now = date;
+      t.reindex();
     },
   };
 }

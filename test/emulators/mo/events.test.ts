@@ -88,7 +88,11 @@ describe('MO emulator: the event system (specs/events.md §5 items 1–8)', func
   it("someone else's listener answers null; an undecodable token is a variable error", async () => {
     const l = (await declare('k', 'person')).body.data.event_listener_declare.uuid;
     mo.changes.update('persons', person(), { surname: 'Z' });
-    const other = await startMoEmulator({ size: 'S', seed: 3, actorUuid: '0ba5e000-0000-4000-8000-000000000001' });
+    const other = await startMoEmulator({
+      size: 'S',
+      seed: 3,
+      actorUuid: '0ba5e000-0000-4000-8000-000000000001',
+    });
     try {
       // same listener uuid asked by another owner on the same event system
       other.events.listeners.set(l, { ...mo.events.listeners.get(l)! });
@@ -124,9 +128,13 @@ describe('MO emulator: the event system (specs/events.md §5 items 1–8)', func
     expect(mo.changes.advanceTo(tomorrow)).to.be.greaterThan(0);
     const pending = mo.events.pendingRows().map((r) => r.subject);
     expect(pending).to.include(eng.uuid);
-    const del = await gql(mo.graphqlUrl, `mutation($u: UUID!) { event_listener_delete(input: { uuid: $u }) }`, {
-      u: l,
-    });
+    const del = await gql(
+      mo.graphqlUrl,
+      `mutation($u: UUID!) { event_listener_delete(input: { uuid: $u }) }`,
+      {
+        u: l,
+      },
+    );
     expect(del.body.errors[0].message).to.match(/pending events/);
     mo.changes.remove('engagements', eng.uuid);
     expect(mo.events.pendingRows().filter((r) => r.subject === eng.uuid)).to.have.length(1);

@@ -32,6 +32,7 @@ export interface ListenStatusFile {
   events_acked: number;
   targets_synced: number;
   night_running: string | null;
+  heartbeat: string;
   last_error: { message: string } | null;
   failing: { kind: string; uuid: string; attempts: number }[];
 }
