@@ -253,7 +253,9 @@ export async function listen(opts: ListenOptions): Promise<number> {
     routingKey: string;
     subject: string;
     token: string;
+    queued?: number;
   }): Promise<void> => {
+    if (e.queued) return ack(e);
     const targets = await targetsOf(mo, e.routingKey, e.subject, (page) => {
       queue.enqueue(page);
       wakeWorker();
@@ -261,13 +263,18 @@ export async function listen(opts: ListenOptions): Promise<number> {
     queue.enqueue(targets, e.id);
     killPoint('after-queue');
     wakeWorker();
+    await ack(e);
+  };
+  async function ack(e: { id: number; token: string }): Promise<void> {
     await mo.query(ackMutation, { token: e.token });
+    queue.acked(e.id);
     queue.bump('acked');
     m.acked.inc();
-  };
+  }
 
-  const drainInbox = async (): Promise<void> => {
-    for (const e of queue.inbox()) {
+  /** Inbox rows left by a kill -9 (at start: all) or by a failed look-up or ack (later: older than 30 s). */
+  const drainInbox = async (fetchedBefore?: number): Promise<void> => {
+    for (const e of queue.inbox(fetchedBefore)) {
       try {
         await process1(e);
       } catch (err) {
@@ -319,7 +326,7 @@ export async function listen(opts: ListenOptions): Promise<number> {
     while (!hard.signal.aborted) {
       if (Date.now() - lastInboxDrain > 30_000) {
         lastInboxDrain = Date.now();
-        await drainInbox();
+        await drainInbox(Date.now() - 30_000);
       }
       const due = queue.due(listenCfg.batchSize);
       if (due.length === 0) {

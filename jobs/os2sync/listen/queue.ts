@@ -1,7 +1,8 @@
 /**
  * The listener's durable queue (specs/events.md Decision 2): `{state}/listen/queue.sqlite`, WAL.
  * - `inbox`: each fetched event, written before anything else, so a kill -9 right after the fetch loses
- *   nothing (MO would hide the event for ≥ 3 min); removed in the transaction that queues its targets.
+ *   nothing (MO would hide the event for ≥ 3 min); marked `queued` in the transaction that queues its
+ *   targets, removed once acknowledged (after a kill -9 in between, the restart only acknowledges it).
  * - `targets`: one row per person or unit to re-sync; duplicates coalesce (a new event bumps `generation`,
  *   so a row re-queued while its re-sync runs is kept for another pass). Failed sends stay with a back-off.
  * - `counters`: events fetched/acked, targets synced/failed, kept across restarts.
@@ -28,6 +29,8 @@ export interface InboxEvent {
   routingKey: string;
   subject: string;
   token: string;
+  /** Its targets are queued already; only the ack is missing. */
+  queued: number;
 }
 
 export const queuePath = (stateDir: string): string => path.join(stateDir, 'listen', 'queue.sqlite');
@@ -45,7 +48,8 @@ export class ListenQueue {
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS inbox (
         id INTEGER PRIMARY KEY, listener TEXT NOT NULL, routing_key TEXT NOT NULL,
-        subject TEXT NOT NULL, token TEXT NOT NULL, fetched_at INTEGER NOT NULL);
+        subject TEXT NOT NULL, token TEXT NOT NULL, fetched_at INTEGER NOT NULL,
+        queued INTEGER NOT NULL DEFAULT 0);
       CREATE TABLE IF NOT EXISTS targets (
         kind TEXT NOT NULL, uuid TEXT NOT NULL, queued_at INTEGER NOT NULL,
         generation INTEGER NOT NULL DEFAULT 1, attempts INTEGER NOT NULL DEFAULT 0,
@@ -56,7 +60,7 @@ export class ListenQueue {
   }
 
   /** Records a fetched event before its targets are known; returns its inbox id. */
-  receive(e: Omit<InboxEvent, 'id'>): number {
+  receive(e: Omit<InboxEvent, 'id' | 'queued'>): number {
     const r = this.db
       .prepare('INSERT INTO inbox (listener, routing_key, subject, token, fetched_at) VALUES (?, ?, ?, ?, ?)')
       .run(e.listener, e.routingKey, e.subject, e.token, Date.now());
@@ -64,15 +68,15 @@ export class ListenQueue {
   }
 
   /** Events fetched but not yet queued (after a kill -9): processed again at start. */
-  inbox(): InboxEvent[] {
-    return (
-      this.db
-        .prepare('SELECT id, listener, routing_key AS routingKey, subject, token FROM inbox ORDER BY id')
-        .all() as InboxEvent[]
-    ).map((e) => ({ ...e }));
+  inbox(fetchedBefore = Number.MAX_SAFE_INTEGER): InboxEvent[] {
+    return this.db
+      .prepare(
+        'SELECT id, listener, routing_key AS routingKey, subject, token, queued FROM inbox WHERE fetched_at < ? ORDER BY id',
+      )
+      .all(fetchedBefore) as InboxEvent[];
   }
 
-  /** Queues targets (coalescing) and drops the inbox row, in one transaction. */
+  /** Queues targets (coalescing) and marks the inbox row queued, in one transaction. */
   enqueue(targets: Target[], inboxId?: number): void {
     const now = Date.now();
     const upsert = this.db.prepare(
@@ -81,9 +85,14 @@ export class ListenQueue {
     );
     const tx = this.db.transaction(() => {
       for (const t of targets) upsert.run(t.kind, t.uuid, now);
-      if (inboxId !== undefined) this.db.prepare('DELETE FROM inbox WHERE id = ?').run(inboxId);
+      if (inboxId !== undefined) this.db.prepare('UPDATE inbox SET queued = 1 WHERE id = ?').run(inboxId);
     });
     tx();
+  }
+
+  /** The event is acknowledged in MO: forget it. */
+  acked(inboxId: number): void {
+    this.db.prepare('DELETE FROM inbox WHERE id = ?').run(inboxId);
   }
 
   /** Up to `limit` targets due now, oldest first, skipping `busy` ones. */

@@ -25,7 +25,11 @@ describe('job-runner listen: routing keys → targets → OS2sync requests', fun
   /** Waits until MO has nothing pending for us and the queue is empty, then a little longer. */
   async function settled(): Promise<void> {
     // MO has nothing pending (every event acked, so its targets are queued), then a status written after that
-    await waitFor(() => h.mo.events.stats.pending === 0, 90_000);
+    await waitFor(() => h.mo.events.stats.pending === 0, 90_000).catch((e: Error) => {
+      throw new Error(
+        `${e.message}: MO ${JSON.stringify(h.mo.events.stats)}, listen ${JSON.stringify(h.status())}`,
+      );
+    });
     const since = Date.now();
     const ok = () => Date.parse(h.status()?.heartbeat ?? '') > since && h.status()?.queue_depth === 0;
     await waitFor(ok, 120_000).catch((e: Error) => {
