@@ -19,6 +19,7 @@ import { startMoEmulator, type MoEmulator } from '../test/emulators/mo/index.js'
 import { startTriggerEmulator, type TriggerEmulator } from '../test/emulators/sd/index.js';
 import { startOs2syncEmulator, type Os2syncEmulator } from '../test/emulators/os2sync/server.js';
 import { generateFixture } from '../test/fixtures/generate.js';
+import { demoListen } from './demo-listen.js';
 
 interface Sandbox {
   mo: MoEmulator;
@@ -199,7 +200,10 @@ async function main(): Promise<number> {
   const fixture = generateFixture({ size: 'S' });
   const started: { stop(): Promise<void> }[] = [];
   try {
-    const mo = await startMoEmulator({ fixture, auth: { clientId: 'dipex', clientSecret: secret } });
+    const mo = await startMoEmulator({
+      fixture,
+      auth: { clientId: 'dipex', clientSecret: secret, actorUuid: crypto.randomUUID() },
+    });
     started.push(mo);
     const sd = await startTriggerEmulator({
       sdtoolPlus: { outcome: 'ok', runTimeMs: 300 },
@@ -242,6 +246,18 @@ async function main(): Promise<number> {
       `OS2sync now holds ${os2sync.state.orgUnits.size} units and ${os2sync.state.users.size} users; MO served ${mo.counters.total} GraphQL requests`,
     );
     for (const line of listOutputs(paths, summary.logDir)) out(line);
+    if (summary.jobs.some((j) => j.name === 'exports_os2sync' && j.status === 'succeeded')) {
+      out('');
+      await demoListen({
+        root,
+        settingsFile: paths.settingsFile,
+        stateDir: paths.state,
+        env,
+        mo,
+        os2sync,
+        out,
+      });
+    }
     out(
       `inspect with: bin/job-runner status --settings ${path.relative(process.cwd(), paths.settingsFile) || paths.settingsFile}`,
     );
