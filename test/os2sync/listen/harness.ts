@@ -9,6 +9,7 @@ import { startHarness, type Harness } from '../helpers/harness.js';
 import { sandbox, startCli, waitFor, type CliResult, type Sandbox } from '../../cli/spawn-cli.js';
 import type { ChildProcess } from 'node:child_process';
 import { validityAt } from '../../fixtures/context.js';
+import type { Fixture } from '../../fixtures/types.js';
 
 export interface ListenHarness extends Harness {
   sb: Sandbox;
@@ -37,8 +38,11 @@ export interface ListenStatusFile {
   failing: { kind: string; uuid: string; attempts: number }[];
 }
 
-export async function startListenHarness(extra: Record<string, unknown> = {}): Promise<ListenHarness> {
-  const h = (await startHarness()) as ListenHarness;
+export async function startListenHarness(
+  extra: Record<string, unknown> = {},
+  fixture?: Fixture,
+): Promise<ListenHarness> {
+  const h = (await startHarness(fixture ? { fixture } : {})) as ListenHarness;
   const settings = h.settings({
     'listen.idle_poll': '20ms',
     'listen.metrics_port': 0,
