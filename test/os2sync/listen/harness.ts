@@ -65,7 +65,7 @@ export async function startListenHarness(
     const started = startCli(h.sb, ['listen'], env);
     let exited = false;
     void started.done.then(() => (exited = true));
-    await waitFor(() => exited || (h.status()?.alive === true && h.status()!.listeners.length === 8), 15_000);
+    await waitFor(() => exited || (h.status()?.alive === true && h.status()!.listeners.length === 8), 45_000);
     return started;
   };
   h.sends = (from = 0) =>
