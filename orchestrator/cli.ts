@@ -154,6 +154,13 @@ export function buildProgram(): Command {
     .action((dir: string) => start(async () => (await import('./commands/k8s.js')).k8sCheckAction(dir)));
 
   program
+    .command('listen')
+    .description('long-running daemon: keeps FK Organisation current from MO events between nights (OS2sync)')
+    .action((_o, cmd: Command) =>
+      start(async () => (await import('./commands/listen.js')).listenAction(globals(cmd))),
+    );
+
+  program
     .command('schedule')
     .description('long-running daemon: runs the nightly plan on runner.schedule')
     .action((_o, cmd: Command) =>

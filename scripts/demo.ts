@@ -28,6 +28,7 @@ import {
   startOs2phonebookEmulator,
   type Os2phonebookEmulator,
 } from '../test/emulators/os2phonebook/server.js';
+import { demoListen } from './demo-listen.js';
 
 interface Sandbox {
   mo: MoEmulator;
@@ -226,7 +227,10 @@ async function main(): Promise<number> {
   const fixture = generateFixture({ size: 'S' });
   const started: { stop(): Promise<void> }[] = [];
   try {
-    const mo = await startMoEmulator({ fixture, auth: { clientId: 'dipex', clientSecret: secret } });
+    const mo = await startMoEmulator({
+      fixture,
+      auth: { clientId: 'dipex', clientSecret: secret, actorUuid: crypto.randomUUID() },
+    });
     started.push(mo);
     const sd = await startTriggerEmulator({
       sdtoolPlus: { outcome: 'ok', runTimeMs: 300 },
@@ -280,6 +284,18 @@ async function main(): Promise<number> {
         `OS2phonebook ${phonebook.indexes.employees.size} employees and ${phonebook.indexes.org_units.size} units`,
     );
     for (const line of listOutputs(paths, summary.logDir)) out(line);
+    if (summary.jobs.some((j) => j.name === 'exports_os2sync' && j.status === 'succeeded')) {
+      out('');
+      await demoListen({
+        root,
+        settingsFile: paths.settingsFile,
+        stateDir: paths.state,
+        env,
+        mo,
+        os2sync,
+        out,
+      });
+    }
     out(
       `inspect with: bin/job-runner status --settings ${path.relative(process.cwd(), paths.settingsFile) || paths.settingsFile}`,
     );

@@ -3,6 +3,7 @@ import { toggleOn } from '../../orchestrator/setting-spec.js';
 import { moClientSettings } from '../clients/mo-settings.js';
 import { hashCachePath } from './config.js';
 import { os2syncSettings } from './settings.js';
+import { listenSettings } from './listen/settings.js';
 
 export const exportsOs2sync: JobDefinition = {
   name: 'exports_os2sync',
@@ -13,6 +14,7 @@ export const exportsOs2sync: JobDefinition = {
   settings: [
     ...os2syncSettings,
     ...moClientSettings.filter((m) => !os2syncSettings.some((o) => o.key === m.key)),
+    ...listenSettings,
   ],
   validate: async (s, paths) => void (await import('./checked-config.js')).checkedConfig(s, paths),
   stateFiles: (s, paths) => [hashCachePath(s, paths)],

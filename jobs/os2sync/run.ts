@@ -9,6 +9,7 @@ import { createOs2syncClient, type Os2syncClient } from '../clients/os2sync.js';
 import { fetchHierarchy, startHierarchyRead } from './autowash.js';
 import { buildPayloads, type BuiltPayloads } from './build.js';
 import { loadHashCache } from './hash-cache.js';
+import { waitCacheLock } from './cache-lock.js';
 import { readModel } from './read-model.js';
 import { checkedConfig } from './checked-config.js';
 import { syncPayloads, type ObjectFailure, type SyncOutcome } from './sync.js';
@@ -23,10 +24,31 @@ export async function run(ctx: JobContext): Promise<JobResult> {
   const log = ctx.logger;
   // 1. settings and templates: any error before any request
   const { cfg, templates } = checkedConfig(ctx.settings, ctx.paths);
-  // 2. hash cache
-  const cache = loadHashCache(cfg.hashCachePath, (m) => log.warn(m));
   const stub = cfg.apiUrl === 'stub';
   const sending = !ctx.dryRun && !stub;
+  // 2. hash cache, under the lock `job-runner listen` takes per batch (it queues meanwhile, drains after)
+  const lock = sending
+    ? await waitCacheLock(cfg.hashCachePath, 'exports_os2sync', {
+        signal: ctx.signal,
+        onWait: (h) => log.info(`waiting for the hash cache lock held by ${h.what} (pid ${h.pid})`),
+      })
+    : undefined;
+  try {
+    return await runLocked(ctx, cfg, templates, sending, stub);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function runLocked(
+  ctx: JobContext,
+  cfg: ReturnType<typeof checkedConfig>['cfg'],
+  templates: ReturnType<typeof checkedConfig>['templates'],
+  sending: boolean,
+  stub: boolean,
+): Promise<JobResult> {
+  const log = ctx.logger;
+  const cache = loadHashCache(cfg.hashCachePath, (m) => log.warn(m));
   const client: Os2syncClient | undefined = sending
     ? createOs2syncClient({
         baseUrl: cfg.apiUrl,

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { type GlobalOptions, loadContext } from './context.js';
 import { describeRun, formatTime, statusLines } from '../status-table.js';
 import { coloursFor } from '../terminal/colour.js';
+import { listenerLines, readListenerStatus } from '../listener-status.js';
 
 export interface StatusOptions extends GlobalOptions {
   run?: string;
@@ -37,9 +38,14 @@ export function statusJson(run: RunRow | undefined, jobs: JobRunRow[]) {
 export async function statusAction(opts: StatusOptions): Promise<number> {
   const ctx = loadContext(opts);
   const file = historyPath(ctx.stateDir);
+  const listener = readListenerStatus(ctx.stateDir);
   if (!fs.existsSync(file)) {
-    if (opts.json) ctx.out(JSON.stringify(statusJson(undefined, [])));
-    else ctx.out(`no runs yet (state dir ${ctx.stateDir})`);
+    if (opts.json)
+      ctx.out(JSON.stringify({ ...statusJson(undefined, []), ...(listener ? { listener } : {}) }));
+    else {
+      ctx.out(`no runs yet (state dir ${ctx.stateDir})`);
+      if (listener) listenerLines(listener).forEach((l) => ctx.out(l));
+    }
     return 0;
   }
   const history = openHistory(file, { readonly: true });
@@ -53,7 +59,7 @@ export async function statusAction(opts: StatusOptions): Promise<number> {
         ? hb.nextRunAt
         : undefined;
     if (opts.json) {
-      ctx.out(JSON.stringify(statusJson(run, jobs), null, 2));
+      ctx.out(JSON.stringify({ ...statusJson(run, jobs), ...(listener ? { listener } : {}) }, null, 2));
       return 0;
     }
     if (!run) ctx.out('no runs yet');
@@ -67,6 +73,7 @@ export async function statusAction(opts: StatusOptions): Promise<number> {
       const colours = coloursFor(process.stdout, ctx.env);
       statusLines(jobs, ctx.settings, { wide: opts.wide, colours }).forEach((l) => ctx.out(l));
     }
+    if (listener) listenerLines(listener).forEach((l) => ctx.out(l));
     if (scheduled)
       ctx.out(`next scheduled run: ${formatTime(scheduled, ctx.settings)} (schedule daemon pid ${hb!.pid})`);
     return 0;
