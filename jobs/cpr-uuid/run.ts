@@ -27,7 +27,11 @@ function client(ctx: JobContext) {
 
 async function openSource(ctx: JobContext, systems: string[]): Promise<CprSource> {
   if (snapshotBuiltThisRun(ctx)) {
-    const snapshot = openSnapshot({ settings: ctx.settings, paths: ctx.paths, notOlderThan: ctx.runStartedAt });
+    const snapshot = openSnapshot({
+      settings: ctx.settings,
+      paths: ctx.paths,
+      notOlderThan: ctx.runStartedAt,
+    });
     if (snapshot.info.exportCpr) {
       try {
         return await snapshotSource(snapshot, systems, adItSystemSetting.key, async () => {
@@ -44,7 +48,9 @@ async function openSource(ctx: JobContext, systems: string[]): Promise<CprSource
       }
     }
     snapshot.close();
-    ctx.logger.info('the snapshot holds no CPR numbers (exporters.actual_state.export_cpr is false); reading MO');
+    ctx.logger.info(
+      'the snapshot holds no CPR numbers (exporters.actual_state.export_cpr is false); reading MO',
+    );
   }
   const mo = client(ctx);
   try {

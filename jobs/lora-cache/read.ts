@@ -125,7 +125,10 @@ export function openSnapshot(opts: OpenSnapshotOptions): SnapshotReader {
  * Whether this run built the snapshot of `mode` before the job started (its job succeeded earlier in this run):
  * snapshot-capable jobs then read it instead of MO, so MO is read once a night.
  */
-export function snapshotBuiltThisRun(ctx: Pick<JobContext, 'succeededThisRun'>, mode: SnapshotMode = 'actual'): boolean {
+export function snapshotBuiltThisRun(
+  ctx: Pick<JobContext, 'succeededThisRun'>,
+  mode: SnapshotMode = 'actual',
+): boolean {
   return ctx.succeededThisRun.includes(SNAPSHOT_JOB[mode]);
 }
 

@@ -4,7 +4,8 @@ import { moClientSettings } from '../clients/mo-settings.js';
 import { hashCachePath } from './config.js';
 import { os2syncSettings } from './settings.js';
 
-const isAuto = (v: unknown): boolean => v === undefined || (typeof v === 'string' && v.toLowerCase() === 'auto');
+const isAuto = (v: unknown): boolean =>
+  v === undefined || (typeof v === 'string' && v.toLowerCase() === 'auto');
 
 export const exportsOs2sync: JobDefinition = {
   name: 'exports_os2sync',
