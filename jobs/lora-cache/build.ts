@@ -9,7 +9,14 @@ import { ClassCatalogue, type MoClass } from './class-catalogue.js';
 import { localTimestamp } from './dates.js';
 import { DirtyData } from './dirty-data.js';
 import type { MapContext } from './map-context.js';
-import { mapKle, mapManager, mapOrgUnit, mapRelatedUnit, writeClassTables } from './map-org.js';
+import {
+  mapKle,
+  mapManager,
+  mapOrgUnit,
+  mapRelatedUnit,
+  writeClassTables,
+  type MoOrgUnit,
+} from './map-org.js';
 import {
   mapAddress,
   mapAssociation,
@@ -23,6 +30,7 @@ import type { SnapshotMode } from './paths.js';
 import { snapshotTables, type TableName } from './schema.js';
 import { CURRENT_QUERIES, ROOT_ORG_QUERY, VALIDITIES_QUERIES, type Entity } from './queries.js';
 import { PageQueue } from './page-queue.js';
+import { UnitRelations } from './unit-relations.js';
 import { SnapshotWriter } from './writer.js';
 
 export interface BuildOptions {
@@ -141,6 +149,18 @@ function records(o: PagedObject): never[] {
   return (o.current ? [o.current] : []) as never[];
 }
 
+/** A promise settled from outside; its rejection is observed by whoever awaits it (none is unhandled). */
+function settledSignal(): { promise: Promise<void>; resolve(): void; reject(err: unknown): void } {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
 /** Runs `tasks` concurrently; the first failure aborts the others and is rethrown once all have stopped. */
 async function allOrFirstError(tasks: (() => Promise<void>)[], abort: () => void): Promise<void> {
   let first: unknown;
@@ -240,11 +260,30 @@ export async function buildSnapshot(opts: BuildOptions, abort: () => void): Prom
     startLevering = new Date();
     writer.page(() => writeClassTables(ctx, opts.today));
 
+    // actual mode: units are written once the managers are read (their managers and ancestors are derived)
+    const relations = opts.mode === 'actual' ? new UnitRelations() : undefined;
+    const managersRead = settledSignal();
     await allOrFirstError(
       plan.phase2.map((f) => async () => {
-        await each(f.entity, f.doc, f.vars, (objs) =>
-          queue.write(objs, (o) => f.map(ctx, o.uuid, records(o))),
-        );
+        const write = (objs: PagedObject[]) => queue.write(objs, (o) => f.map(ctx, o.uuid, records(o)));
+        if (relations && f.entity === 'org_units') {
+          const units: PagedObject[] = [];
+          await each(f.entity, f.doc, f.vars, (objs) => void units.push(...objs));
+          await managersRead.promise;
+          relations.complete(units.flatMap((o) => records(o)) as MoOrgUnit[]);
+          await write(units);
+        } else if (f.entity === 'managers') {
+          try {
+            await each(f.entity, f.doc, f.vars, (objs) => {
+              relations?.addManagers(objs.flatMap((o) => records(o)));
+              return write(objs);
+            });
+            managersRead.resolve();
+          } catch (err) {
+            managersRead.reject(err);
+            throw err;
+          }
+        } else await each(f.entity, f.doc, f.vars, write);
         await queue.steps(f.tables.flatMap((t) => writer.indexSteps(t)));
       }),
       abort,
