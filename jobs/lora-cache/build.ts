@@ -60,8 +60,11 @@ export interface BuildResult {
   writeSeconds: number;
 }
 
-/** Pages fetched but not yet written, per entity: bounds memory while letting fetching run ahead. */
-const PAGES_QUEUED_PER_ENTITY = 2;
+/**
+ * Objects fetched but not yet written, over all entities: the memory bound. Below it no fetch ever waits for
+ * SQLite; at it, every entity's next request waits until the writer has caught up below it.
+ */
+const MAX_QUEUED_OBJECTS = 20_000;
 
 type Mapper = (ctx: MapContext, uuid: string, records: never[]) => unknown;
 
@@ -200,8 +203,9 @@ export async function buildSnapshot(opts: BuildOptions, abort: () => void): Prom
   const queue = new PageQueue(writer);
 
   /**
-   * Pages through one document. `onPage` may return a promise (a queued write); at most PAGES_QUEUED_PER_ENTITY
-   * such writes are outstanding per entity, so fetching runs ahead of SQLite by a bounded number of pages.
+   * Pages through one document. `onPage` may return a promise (a queued write); the next page is requested at
+   * once unless the queue holds MAX_QUEUED_OBJECTS objects (back-pressure only at the memory bound). A failed
+   * write stops the fetch at the next page.
    */
   async function each(
     entity: string,
@@ -211,16 +215,18 @@ export async function buildSnapshot(opts: BuildOptions, abort: () => void): Prom
   ) {
     fetched[entity] = 0;
     const pending: Promise<void>[] = [];
+    let failed: { err: unknown } | undefined;
     try {
       for await (const page of opts.client.paged<PagedObject>(doc, vars, pageOpts)) {
         throwIfAborted(opts.signal);
+        if (failed) throw failed.err;
         fetched[entity] += page.length;
         opts.onProgress?.(fetched, writer.totalRows);
         const write = onPage(page);
         if (write) {
-          write.catch(() => undefined); // observed below; not an unhandled rejection meanwhile
+          write.catch((err: unknown) => (failed ??= { err })); // observed below and at the next page
           pending.push(write);
-          if (pending.length >= PAGES_QUEUED_PER_ENTITY) await pending.shift();
+          await queue.room(MAX_QUEUED_OBJECTS);
         }
       }
       for (const w of pending.splice(0)) await w;
