@@ -53,6 +53,8 @@ export interface JobContext {
   env: Readonly<Record<string, string | undefined>>;
   /** Whether each prerequisite was run in this run (true) or taken from an earlier run (false). */
   prerequisitesRanThisRun: boolean;
+  /** Jobs of this run that had succeeded when this job started (e.g. a job it `uses`). */
+  succeededThisRun: readonly string[];
 }
 
 export interface JobResult {
@@ -82,6 +84,11 @@ export interface JobDefinition {
   description: string;
   /** Prepare jobs (or other jobs) it reads from; may depend on settings. */
   needs?(s: Settings): string[];
+  /**
+   * Optional prerequisites: when enabled and planned they run first (order only), and the job is never skipped
+   * because of them; `ctx.succeededThisRun` tells whether they succeeded (e.g. read a snapshot built tonight).
+   */
+  uses?(s: Settings): string[];
   /** Settings this job reads; validated before anything runs. */
   settings?: SettingSpec[];
   /**

@@ -362,6 +362,7 @@ async function runLocked(
   const paths = jobPathsOf(opts, stateDir, logDir);
   fs.mkdirSync(paths.cache, { recursive: true, mode: 0o700 });
   const sinks = new Map<string, ReturnType<typeof progressSink>>();
+  const succeeded: string[] = [];
 
   const records = await executePlan({
     plan,
@@ -392,10 +393,12 @@ async function runLocked(
         progress: (done, total, what) => sink.report(done, total, what),
         env: opts.env,
         prerequisitesRanThisRun: !outside.has(node.name),
+        succeededThisRun: [...succeeded],
       };
     },
     onJobStart: (job) => notify(`start of ${job.name}`, (o) => o.onJobStart?.(runId, job)),
     onJobEnd: async (job) => {
+      if (job.status === 'succeeded') succeeded.push(job.name);
       sinks.get(job.name)?.end();
       runLog.jobFiles.closeJob(job.name);
       if (job.message) job.message = redact(job.message);

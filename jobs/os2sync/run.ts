@@ -5,6 +5,7 @@
 import type { JobContext, JobResult } from '../../orchestrator/job.js';
 import { JobSettingsError } from '../../orchestrator/job.js';
 import { todayIn } from '../lora-cache/dates.js';
+import { snapshotBuiltThisRun } from '../lora-cache/read.js';
 import { createOs2syncClient, type Os2syncClient } from '../clients/os2sync.js';
 import { fetchHierarchy, startHierarchyRead } from './autowash.js';
 import { buildPayloads, type BuiltPayloads } from './build.js';
@@ -97,7 +98,7 @@ async function runLocked(
     const why =
       err instanceof TemplateFailure || err instanceof MoDataError
         ? (err as Error).message
-        : `reading ${cfg.useLcDb ? 'the snapshot (or MO)' : 'MO'} failed: ${(err as Error).message}`;
+        : `reading ${cfg.useLcDb === true || (cfg.useLcDb === 'auto' && snapshotBuiltThisRun(ctx)) ? 'the snapshot (or MO)' : 'MO'} failed: ${(err as Error).message}`;
     throw new Error(`${why}; nothing was sent or deleted`);
   }
   reportBuild(built, ctx);

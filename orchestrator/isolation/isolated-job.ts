@@ -118,6 +118,7 @@ export function runIsolated(
     verbose: ctx.verbose,
     env: { ...ctx.env },
     prerequisitesRanThisRun: ctx.prerequisitesRanThisRun,
+    succeededThisRun: [...ctx.succeededThisRun],
   };
   child.send(start, () => {}); // if it cannot be sent, the process ends without a result (reported below)
 

@@ -93,6 +93,7 @@ async function start(msg: StartMessage): Promise<void> {
     progress: progress.report,
     env: msg.env,
     prerequisitesRanThisRun: msg.prerequisitesRanThisRun,
+    succeededThisRun: msg.succeededThisRun,
   };
   let result: JobResult | undefined;
   try {

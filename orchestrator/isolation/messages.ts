@@ -19,6 +19,8 @@ export interface StartMessage {
   verbose: boolean;
   env: Record<string, string | undefined>;
   prerequisitesRanThisRun: boolean;
+  /** The jobs that had succeeded in this run when the job started (JobContext.succeededThisRun). */
+  succeededThisRun: string[];
 }
 
 export interface AbortMessage {
