@@ -6,7 +6,8 @@ import type { JobContext, JobResult } from '../../orchestrator/job.js';
 import { JobSettingsError } from '../../orchestrator/job.js';
 import { todayIn } from '../lora-cache/dates.js';
 import { snapshotBuiltThisRun } from '../lora-cache/read.js';
-import { createOs2syncClient, type Os2syncClient } from '../clients/os2sync.js';
+import type { Os2syncClient } from '../clients/os2sync.js';
+import { os2syncClientFor } from './client.js';
 import { fetchHierarchy, startHierarchyRead } from './autowash.js';
 import { buildPayloads, type BuiltPayloads } from './build.js';
 import { loadHashCache } from './hash-cache.js';
@@ -50,19 +51,7 @@ async function runLocked(
 ): Promise<JobResult> {
   const log = ctx.logger;
   const cache = loadHashCache(cfg.hashCachePath, (m) => log.warn(m));
-  const client: Os2syncClient | undefined = sending
-    ? createOs2syncClient({
-        baseUrl: cfg.apiUrl,
-        cvr: cfg.cvr,
-        apiKey: cfg.apiKey,
-        caVerify: cfg.caVerifyOs2sync,
-        timeoutMs: cfg.timeoutMs,
-        retry: cfg.retry,
-        signal: ctx.signal,
-        onRetry: (what, e, n, d) =>
-          log.warn(`OS2sync ${what}: ${e.message}; retry ${n} in ${Math.round(d / 100) / 10}s`),
-      })
-    : undefined;
+  const client: Os2syncClient | undefined = sending ? os2syncClientFor(cfg, ctx.signal, log) : undefined;
 
   // One cheap request first, so an outage fails the night even when nothing changed in MO.
   if (client) {

@@ -15,8 +15,8 @@ import { ExitError, LockHeldError, SettingsProblemsError } from '../../../orches
 import { tryPidLock } from '../../../orchestrator/pid-lock.js';
 import { makeRedactor } from '../../../orchestrator/redact.js';
 import { createMoClient } from '../../clients/mo.js';
-import { createOs2syncClient } from '../../clients/os2sync.js';
 import { todayIn } from '../../lora-cache/dates.js';
+import { os2syncClientFor } from '../client.js';
 import { readConfig, type Os2syncConfig } from '../config.js';
 import { loadHashCache } from '../hash-cache.js';
 import { tryCacheLock } from '../cache-lock.js';
@@ -124,17 +124,7 @@ export async function listen(opts: ListenOptions): Promise<number> {
 
   const queue = new ListenQueue(queuePath(stateDir));
   const mo = createMoClient({ settings, env, logger, signal: hard.signal });
-  const os2sync = createOs2syncClient({
-    baseUrl: cfg.apiUrl,
-    cvr: cfg.cvr,
-    apiKey: cfg.apiKey,
-    caVerify: cfg.caVerifyOs2sync,
-    timeoutMs: cfg.timeoutMs,
-    retry: cfg.retry,
-    signal: hard.signal,
-    onRetry: (what, e, n, d) =>
-      logger.warn(`OS2sync ${what}: ${e.message}; retry ${n} in ${Math.round(d / 100) / 10}s`),
-  });
+  const os2sync = os2syncClientFor(cfg, hard.signal, logger);
 
   const state = {
     pid: process.pid,
