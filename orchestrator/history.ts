@@ -68,6 +68,20 @@ CREATE TABLE IF NOT EXISTS job_runs (
   PRIMARY KEY (run_id, name)
 );
 CREATE INDEX IF NOT EXISTS job_runs_name ON job_runs(name, run_id);
+-- earlier attempts of a job within one run (a task retried by argo retry): job_runs keeps the newest
+CREATE TABLE IF NOT EXISTS job_attempts (
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started TEXT,
+  finished TEXT,
+  duration_ms INTEGER,
+  message TEXT,
+  log_path TEXT,
+  counters TEXT
+);
+CREATE INDEX IF NOT EXISTS job_attempts_name ON job_attempts(name, run_id);
 CREATE TABLE IF NOT EXISTS heartbeat (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   pid INTEGER NOT NULL,
@@ -151,11 +165,20 @@ export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
         oldRuns: db.prepare('SELECT id, log_dir FROM runs WHERE started < ? AND status != ?'),
         deleteRun: db.prepare('DELETE FROM runs WHERE id = ?'),
         deleteJobs: db.prepare('DELETE FROM job_runs WHERE run_id = ?'),
+        archiveAttempt: db.prepare(
+          `INSERT INTO job_attempts (run_id, name, stage, status, started, finished, duration_ms, message, log_path, counters)
+           SELECT run_id, name, stage, status, started, finished, duration_ms, message, log_path, counters
+           FROM job_runs WHERE run_id = ? AND name = ? AND status NOT IN ('pending', 'running')`,
+        ),
         runningRuns: db.prepare("SELECT id, pid FROM runs WHERE status = 'running'"),
         abandonJobs: db.prepare(
           "UPDATE job_runs SET status = 'cancelled', message = ? WHERE run_id = ? AND status IN ('running', 'pending')",
         ),
       };
+  // a read-only open of a database from before job_attempts existed
+  const hasAttempts =
+    (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'job_attempts'").get() as { n: number })
+      .n > 0;
   const r = {
     getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
     lastRun: db.prepare(
@@ -167,7 +190,13 @@ export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
     listRuns: db.prepare('SELECT * FROM runs ORDER BY started DESC, rowid DESC LIMIT ?'),
     jobsOfRun: db.prepare('SELECT * FROM job_runs WHERE run_id = ? ORDER BY seq'),
     jobHistory: db.prepare(
-      'SELECT j.* FROM job_runs j JOIN runs r ON r.id = j.run_id WHERE j.name = ? ORDER BY r.started DESC, r.rowid DESC LIMIT ?',
+      hasAttempts
+        ? `SELECT j.*, r.started AS run_started, r.rowid AS run_rowid, 1 AS newest FROM job_runs j JOIN runs r ON r.id = j.run_id WHERE j.name = @name
+       UNION ALL
+       SELECT a.*, r.started AS run_started, r.rowid AS run_rowid, 0 AS newest FROM job_attempts a JOIN runs r ON r.id = a.run_id
+         WHERE a.name = @name
+       ORDER BY run_started DESC, run_rowid DESC, newest DESC, started DESC LIMIT @limit`
+        : 'SELECT j.* FROM job_runs j JOIN runs r ON r.id = j.run_id WHERE j.name = @name ORDER BY r.started DESC, r.rowid DESC LIMIT @limit',
     ),
     lastJobRun: db.prepare(
       "SELECT j.* FROM job_runs j JOIN runs r ON r.id = j.run_id WHERE j.name = ? AND j.status NOT IN ('pending', 'disabled') AND r.dry_run = 0 ORDER BY r.started DESC, r.rowid DESC LIMIT 1",
@@ -223,6 +252,14 @@ export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
       });
     },
 
+    /**
+     * A job starts again in a run where it already ended (`argo retry`): its finished row moves to the
+     * attempts, so `history JOB` lists both.
+     */
+    archiveAttempt(runId: string, name: string): void {
+      writable().archiveAttempt.run(runId, name);
+    },
+
     /** A scheduled run that did not start because another run held the lock. */
     recordSkippedOverlap(trigger: RunTrigger, at: Date): string {
       const id = `${runIdFor(at)}-overlap`;
@@ -260,7 +297,7 @@ export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
     listRuns: (limit: number): RunRow[] => (r.listRuns.all(limit) as Row[]).map((x) => toRun(x)!),
     jobsOfRun: (runId: string): JobRunRow[] => (r.jobsOfRun.all(runId) as Row[]).map(toJobRun),
     jobHistory: (name: string, limit: number): JobRunRow[] =>
-      (r.jobHistory.all(name, limit) as Row[]).map(toJobRun),
+      (r.jobHistory.all({ name, limit }) as Row[]).map(toJobRun),
     /** The newest attempt of a job in any real run. */
     lastJobRun: (name: string): JobRunRow | undefined => {
       const row = r.lastJobRun.get(name) as Row | undefined;
