@@ -152,6 +152,9 @@ export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
           'INSERT INTO runs (id, trigger, status, started, pid, log_dir, dry_run) VALUES (?, ?, ?, ?, ?, ?, ?)',
         ),
         finishRun: db.prepare('UPDATE runs SET status = ?, finished = ?, exit_code = ? WHERE id = ?'),
+        reopenRun: db.prepare(
+          "UPDATE runs SET status = 'running', finished = NULL, exit_code = NULL WHERE id = ?",
+        ),
         upsertJob:
           db.prepare(`INSERT INTO job_runs (run_id, name, stage, status, started, finished, duration_ms, message, log_path, counters, seq)
           VALUES (@runId, @name, @stage, @status, @started, @finished, @durationMs, @message, @log, @counters,
@@ -191,11 +194,11 @@ export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
     jobsOfRun: db.prepare('SELECT * FROM job_runs WHERE run_id = ? ORDER BY seq'),
     jobHistory: db.prepare(
       hasAttempts
-        ? `SELECT j.*, r.started AS run_started, r.rowid AS run_rowid, 1 AS newest FROM job_runs j JOIN runs r ON r.id = j.run_id WHERE j.name = @name
+        ? `SELECT j.run_id, j.name, j.stage, j.status, j.started, j.finished, j.duration_ms, j.message, j.log_path, j.counters, r.started AS run_started, r.rowid AS run_rowid, 1 AS newest FROM job_runs j JOIN runs r ON r.id = j.run_id WHERE j.name = @name
        UNION ALL
-       SELECT a.*, r.started AS run_started, r.rowid AS run_rowid, 0 AS newest FROM job_attempts a JOIN runs r ON r.id = a.run_id
+       SELECT a.run_id, a.name, a.stage, a.status, a.started, a.finished, a.duration_ms, a.message, a.log_path, a.counters, r.started AS run_started, r.rowid AS run_rowid, 0 AS newest FROM job_attempts a JOIN runs r ON r.id = a.run_id
          WHERE a.name = @name
-       ORDER BY run_started DESC, run_rowid DESC, newest DESC, started DESC LIMIT @limit`
+       ORDER BY 11 DESC, 12 DESC, 13 DESC, 5 DESC LIMIT @limit`
         : 'SELECT j.* FROM job_runs j JOIN runs r ON r.id = j.run_id WHERE j.name = @name ORDER BY r.started DESC, r.rowid DESC LIMIT @limit',
     ),
     lastJobRun: db.prepare(
@@ -234,6 +237,11 @@ export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
 
     finishRun(id: string, status: RunStatus, finishedAt: Date, exitCode: number): void {
       writable().finishRun.run(status, finishedAt.toISOString(), exitCode, id);
+    },
+
+    /** An ended run goes on (`argo retry` of a split night); its next end finishes it again. */
+    reopenRun(id: string): void {
+      writable().reopenRun.run(id);
     },
 
     /** Inserts or updates one job's row (called on start and on end). */

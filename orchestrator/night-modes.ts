@@ -238,11 +238,32 @@ export async function beginNight(o: NightModeOptions): Promise<number> {
   }
 }
 
-/** The run lock must hold this run id (a live lease), or the task refuses with exit 3. */
-function requireNightLease(stateDir: string, runId: string): void {
+/**
+ * The run lock must hold this run id (a live lease), or the task refuses with exit 3. One exception: `argo retry`
+ * reruns the failed tasks of a night that `night end` already closed. Then the lock is free and the run ended;
+ * the task takes the lock for the run again and reopens it, and the retried `night end` closes it anew.
+ */
+function requireNightLease(stateDir: string, history: History, o: NightModeOptions): void {
+  const runId = o.runId;
   const file = lockPath(stateDir);
   const state = inspectLease(file);
   if (state.kind === 'held' && state.holder?.runId === runId) return;
+  const run = history.getRun(runId);
+  if (state.kind !== 'held' && run?.finished) {
+    const plan = buildPlan(o.jobs, o.settings);
+    const got = acquireLease(file, runId, {
+      ttlMs: nightDeadlineMs(plan, o.settings),
+      renewMs: 0,
+      detached: true,
+    });
+    if (got.ok || got.holder?.runId === runId) {
+      if (got.ok) {
+        history.reopenRun(runId);
+        process.stderr.write(`warning: run ${runId} had ended; reopened for a retried task (argo retry)\n`);
+      }
+      return;
+    }
+  }
   const now =
     state.kind === 'free'
       ? 'nobody holds it'
@@ -274,7 +295,7 @@ export async function runTask(
           : `unknown job ${o.job} (see job-runner list)`,
       );
     }
-    requireNightLease(stateDir, o.runId);
+    requireNightLease(stateDir, history, o);
     if (!history.getRun(o.runId))
       throw new LockHeldError(`run ${o.runId} holds the lock but has no run row (run night begin again)`);
     const taskLocks = path.join(stateDir, 'task-locks');
@@ -436,8 +457,9 @@ export async function endNight(o: NightModeOptions & { engineStatus: string }): 
       process.stderr.write(`job-runner: no run ${o.runId} in the history: night begin did not record it\n`);
       return 1;
     }
-    if (run.finished) {
-      releaseLeaseOfRun(file, o.runId);
+    const lease = inspectLease(file);
+    if (run.finished && !(lease.kind === 'held' && lease.holder?.runId === o.runId)) {
+      // a retried night-end pod: the night is closed already
       return run.exitCode ?? 1;
     }
     const log = nightLog(o, logDir);
