@@ -285,7 +285,7 @@ export async function runTask(
   o: NightModeOptions & { job: string; signal?: AbortSignal; onCleanup?: (fn: () => void) => void },
 ): Promise<number> {
   const night = openNight(o);
-  const { history, plan, stateDir, logDir } = night;
+  const { history, plan, stateDir } = night;
   try {
     const node = plan.nodes.find((n) => n.name === o.job);
     if (!node) {
