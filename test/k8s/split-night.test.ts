@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import ExcelJS from 'exceljs';
 import { startMoEmulator, type MoEmulator } from '../emulators/mo/index.js';
 import { startTriggerEmulator, type TriggerEmulator } from '../emulators/sd/index.js';
 import { startOs2syncEmulator, type Os2syncEmulator } from '../emulators/os2sync/server.js';
@@ -98,16 +99,26 @@ async function statusOf(settingsFile: string, run?: string) {
   };
 }
 
-/** CSV files under `dir` with their content, timestamps normalised; other files (XLSX: zip times) by size. */
-function csvFiles(dir: string): Record<string, string | number> {
-  const out: Record<string, string | number> = {};
+const normalise = (text: string) =>
+  text.replace(/\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?/g, '<time>');
+
+/** Report files under `dir`: CSV bytes and XLSX cell values (the zip holds times), timestamps normalised. */
+async function outputFiles(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
   if (!fs.existsSync(dir)) return out;
-  for (const f of fs.readdirSync(dir).sort())
-    out[f] = !f.endsWith('.csv')
-      ? fs.statSync(path.join(dir, f)).size
-      : fs
-          .readFileSync(path.join(dir, f), 'utf8')
-          .replace(/\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?/g, '<time>');
+  for (const f of fs.readdirSync(dir).sort()) {
+    const file = path.join(dir, f);
+    if (f.endsWith('.xlsx')) {
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(file);
+      const sheets = wb.worksheets.map((ws) => {
+        const rows: unknown[] = [];
+        ws.eachRow((row) => rows.push(row.values));
+        return { name: ws.name, rows };
+      });
+      out[f] = normalise(JSON.stringify(sheets));
+    } else out[f] = normalise(fs.readFileSync(file, 'utf8'));
+  }
   return out;
 }
 
@@ -216,9 +227,10 @@ describe('split night: the rendered CronWorkflow run task by task (A8, A9)', fun
     const counts = snapshotCounts(sim.stateDir);
     expect(Object.keys(counts)).to.have.length.greaterThan(3);
     expect(counts).to.deep.equal(snapshotCounts(sb.stateDir));
-    const csv = csvFiles(path.join(base, 'out', 'reports'));
+    const csv = await outputFiles(path.join(base, 'out', 'reports'));
     expect(Object.keys(csv).filter((f) => f.endsWith('.csv'))).to.have.length.greaterThan(0);
-    expect(csv).to.deep.equal(csvFiles(path.join(inBase, 'out', 'reports')));
+    const inCsv = await outputFiles(path.join(inBase, 'out', 'reports'));
+    expect(csv).to.deep.equal(inCsv);
     expect(fs.readdirSync(path.join(sim.stateDir, 'logs', 'job-runner-1764554400'))).to.include('run.jsonl');
   });
 
