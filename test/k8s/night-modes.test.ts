@@ -7,6 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cli, sandbox, startCli, waitFor, type Sandbox } from '../cli/spawn-cli.js';
 import { openHistory } from '../../orchestrator/history.js';
+import { Settings } from '../../orchestrator/settings-store.js';
+import { commandJobs } from '../../jobs/command.js';
+import { buildPlan } from '../../orchestrator/plan.js';
+import { nightDeadlineMs } from '../../orchestrator/night-modes.js';
 
 const night = (extra: Record<string, unknown> = {}) => ({
   'municipality.name': 'Andeby',
@@ -174,6 +178,24 @@ describe('night begin / task / night end (spawned)', function () {
       expect(r.stderr.split('\n').filter(Boolean)).to.have.length(1);
     }
     expect(fs.existsSync(lockDir(sb))).to.equal(false);
+  });
+
+  it("the run lock's expiry is the longest chain of job deadlines plus 10 min", async () => {
+    const values = night({
+      'runner.job_timeout': '1h',
+      'runner.timeout.d': '5h',
+      'runner.kill_grace': '10s',
+    });
+    const settings = new Settings(values, 'test');
+    const plan = buildPlan(commandJobs(settings), settings);
+    const job = 3600_000 + 10_000 + 60_000;
+    // a → b → c is three jobs of 1 h; a → d is 1 h + 5 h
+    const want = job + (5 * 3600_000 + 10_000 + 60_000) + 10 * 60_000;
+    expect(nightDeadlineMs(plan, settings)).to.equal(want);
+    const sb = sandbox(values);
+    expect((await cli(sb, ['night', 'begin', '--run-id', 'wf-1'])).code).to.equal(0);
+    const h = JSON.parse(fs.readFileSync(path.join(lockDir(sb), 'holder.json'), 'utf8'));
+    expect(Date.parse(h.expiresAt) - Date.parse(h.acquiredAt)).to.equal(want);
   });
 
   describe('A5: the run lock across pods', () => {
