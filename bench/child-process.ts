@@ -5,22 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { loaderArgs } from '../orchestrator/isolation/isolated-job.js';
 
 export interface ChildUsage {
   maxRssMb: number;
   cpuSeconds: number;
-}
-
-/** Loader flags (tsx under development) the child needs to load the module the same way. */
-function loaderArgs(): string[] {
-  const out: string[] = [];
-  const argv = process.execArgv;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (['--import', '--require', '--loader', '-r'].includes(a) && argv[i + 1]) out.push(a, argv[++i]!);
-    else if (/^--(import|require|loader)=/.test(a)) out.push(a);
-  }
-  return out;
 }
 
 /** The arguments after `flag` when this process is that child, else null. */

@@ -11,6 +11,7 @@ export async function loadAllQueries(): Promise<readonly GqlDocument[]> {
     './lora-cache/queries.js',
     './cpr-uuid/queries.js',
     './os2sync/queries.js',
+    './os2sync/listen/queries.js',
     // e.g. './lora-cache/queries.js', './os2sync/queries.js', './sanity/queries.js', './reports/queries.js'
   ];
   for (const m of modules) await import(m);

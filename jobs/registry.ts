@@ -14,6 +14,8 @@ import {
 import { exportsCprUuid } from './cpr-uuid/definition.js';
 import { exportsActualStateExport, exportsHistoricSqlExport } from './actual-state/definition.js';
 import { exportsOs2sync } from './os2sync/definition.js';
+import { exportsMoxRollekatalog } from './rollekatalog/definition.js';
+import { exportsOs2phonebookExport } from './os2phonebook/definition.js';
 import { reportsEngagementsManagers, reportsCsv, reportsInvalidCpr } from './reports/definition.js';
 
 export const builtinJobs: readonly JobDefinition[] = [
@@ -29,6 +31,8 @@ export const builtinJobs: readonly JobDefinition[] = [
   exportsActualStateExport,
   exportsHistoricSqlExport,
   exportsOs2sync,
+  exportsMoxRollekatalog,
+  exportsOs2phonebookExport,
   reportsEngagementsManagers,
   reportsCsv,
   reportsInvalidCpr,

@@ -146,3 +146,11 @@ export function writeFileAtomic(target: string, data: string | Uint8Array, opts:
 export function removeLiveTemps(): void {
   for (const tmp of [...live]) cleanUp(tmp);
 }
+
+/** A JSON document, its directory created (0700) when missing; returns its size in bytes. */
+export function writeJsonAtomic(target: string, data: unknown, opts: AtomicOptions = {}): number {
+  const text = JSON.stringify(data, null, 1);
+  fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+  writeFileAtomic(target, text, opts);
+  return Buffer.byteLength(text);
+}

@@ -3,8 +3,9 @@
  * fast. Expected errors map to exit codes here, in one place: one line on stderr, never a stack trace.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ExitError } from './errors.js';
+import { diskError, ExitError } from './errors.js';
 import { makeRedactor } from './redact.js';
+import { packageVersion } from './version.js';
 
 const redactCpr = makeRedactor();
 import type { GlobalOptions } from './commands/context.js';
@@ -23,8 +24,16 @@ export function buildProgram(): Command {
     .description('Nightly batch job orchestrator for OS2mo')
     .option('--settings <file>', 'settings file (default: $CUSTOMER_SETTINGS, else ./settings.json)')
     .option('--verbose', 'more output (debug lines, command output on the console)')
+    .version(packageVersion(), '--version', 'print the version and exit')
     .showHelpAfterError()
     .exitOverride();
+
+  // `job-runner exports_os2sync`: DIPEX's `job-runner.sh JOB` habit
+  program.on('command:*', (operands: string[]) =>
+    start(async () =>
+      (await import('./commands/unknown-command.js')).unknownCommandAction(operands[0]!, globals(program)),
+    ),
+  );
 
   program
     .command('run')
@@ -33,7 +42,10 @@ export function buildProgram(): Command {
     )
     .argument('[jobs...]', 'job or stage names')
     .option('--with-deps', "also run the named jobs' prerequisites")
-    .option('--resume', 'rerun what failed, timed out, was cancelled or skipped in the last run')
+    .option(
+      '--resume',
+      'rerun what failed, timed out, was cancelled or skipped in the last night (scheduled or full run)',
+    )
     .option('--dry-run', 'jobs compute but change nothing; command jobs are printed, not run')
     .action((jobs: string[], _o, cmd: Command) =>
       start(async () => (await import('./commands/run.js')).runAction(jobs, globals(cmd))),
@@ -44,6 +56,7 @@ export function buildProgram(): Command {
     .description('the last run: each job with stage, status, start, duration, message and log path')
     .option('--run <id>', 'a given run instead of the last one')
     .option('--json', 'machine-readable output')
+    .option('--wide', 'full-width table: nothing wrapped')
     .action((_o, cmd: Command) =>
       start(async () => (await import('./commands/status.js')).statusAction(globals(cmd))),
     );
@@ -54,6 +67,7 @@ export function buildProgram(): Command {
     .argument('[job]')
     .option('--limit <n>', 'how many', '20')
     .option('--json', 'machine-readable output')
+    .option('--wide', 'full-width table: nothing wrapped')
     .action((job: string | undefined, _o, cmd: Command) =>
       start(async () => (await import('./commands/history.js')).historyAction(job, globals(cmd))),
     );
@@ -63,7 +77,7 @@ export function buildProgram(): Command {
     .description("print a job's log from the last run")
     .argument('<job>')
     .option('--run <id>', 'a given run instead of the last one')
-    .option('--follow', 'keep printing until the job ends')
+    .option('--follow', 'keep printing until the job ends (waits for a job not started yet)')
     .action((job: string, _o, cmd: Command) =>
       start(async () => (await import('./commands/logs.js')).logsAction(job, globals(cmd))),
     );
@@ -72,6 +86,7 @@ export function buildProgram(): Command {
     .command('list')
     .description('every job: stage, enabled, prerequisites, toggle key')
     .option('--json', 'machine-readable output')
+    .option('--wide', 'full-width table: nothing wrapped')
     .action((_o, cmd: Command) =>
       start(async () => (await import('./commands/list.js')).listAction(globals(cmd))),
     );
@@ -166,6 +181,13 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('listen')
+    .description('long-running daemon: keeps FK Organisation current from MO events between nights (OS2sync)')
+    .action((_o, cmd: Command) =>
+      start(async () => (await import('./commands/listen.js')).listenAction(globals(cmd))),
+    );
+
+  program
     .command('schedule')
     .description('long-running daemon: runs the nightly plan on runner.schedule')
     .action((_o, cmd: Command) =>
@@ -174,7 +196,9 @@ export function buildProgram(): Command {
   return program;
 }
 
-function exitCodeFor(err: unknown): number {
+function exitCodeFor(thrown: unknown): number {
+  // a full or read-only disk met before or between jobs is the operator's to fix: exit 2 naming the path
+  const err = diskError(thrown) ?? thrown;
   if (err instanceof ExitError) {
     if (err.message) process.stderr.write(`job-runner: ${redactCpr(err.message)}\n`);
     return err.exitCode;

@@ -23,6 +23,8 @@ export interface JobRecord {
   returnCode?: number;
   counters?: Record<string, number>;
   informational?: boolean;
+  /** Peak RSS of an isolated job's own process in MB, as it reported when it ended. */
+  peakRssMb?: number;
 }
 
 export interface RunStart {

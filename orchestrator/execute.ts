@@ -2,7 +2,8 @@
  * Runs a plan with p-graph (always `continue: true`). Each node's function never throws: it records the
  * job's status itself (p-graph would silently drop dependents of a failed node). A job whose prerequisite
  * did not succeed is skipped naming it; a timed-out or cancelled job gets its AbortSignal and the run
- * moves on even if the job ignores it.
+ * moves on even if the job ignores it. Jobs whose definition names an `isolated` module run in their own
+ * process (isolation/isolated-job.ts), which is killed after the grace period.
  */
 import { PGraph } from 'p-graph';
 import type { Logger } from 'winston';
@@ -10,6 +11,8 @@ import type { JobContext, JobDefinition, JobResult, JobStatus } from './job.js';
 import type { JobRecord } from './events.js';
 import type { Plan, PlanNode } from './plan.js';
 import type { Problem } from './errors.js';
+import { runIsolated, type IsolationOptions } from './isolation/isolated-job.js';
+import { jobMemorySpec, killGraceSpec } from './runner-settings.js';
 
 export interface ExecuteOptions {
   plan: Plan;
@@ -23,7 +26,7 @@ export interface ExecuteOptions {
   /** Run-level logger (lifecycle lines are tagged with the job). */
   logger: Logger;
   /** Settings problems of a job: non-empty = the job fails at once naming the key. */
-  problemsOf?(def: JobDefinition): Problem[];
+  problemsOf?(def: JobDefinition): Problem[] | Promise<Problem[]>;
   /** Scheduling weight of a job (e.g. its last duration in seconds); p-graph favours the longest weighted chain. */
   priorityOf?(name: string): number;
   /** Log path of a job in this run. */
@@ -32,6 +35,8 @@ export interface ExecuteOptions {
   onJobEnd?(job: JobRecord): void | Promise<void>;
   /** How long to wait for aborted jobs to actually end (e.g. process groups to die) before returning. */
   settleMs?: number;
+  /** Heap limit and kill grace of jobs that run in their own process (definitions with `isolated`). */
+  isolation?: IsolationOptions;
 }
 
 export const returnCodes: Record<JobStatus, number> = {
@@ -46,6 +51,10 @@ export const returnCodes: Record<JobStatus, number> = {
 };
 
 const MAX_TIMER = 2 ** 31 - 1;
+const defaultIsolation: IsolationOptions = {
+  memoryMb: jobMemorySpec.default!,
+  killGraceMs: killGraceSpec.default!,
+};
 
 /** First line of an error's message (no stacks in status). */
 export function errorLine(err: unknown): string {
@@ -139,7 +148,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<JobRecord[]> {
         `prerequisite ${blocker} ${st === 'pending' ? 'did not run' : st.replace('_', ' ')}`,
       );
     }
-    const problems = opts.problemsOf?.(node.def) ?? [];
+    const problems = (await opts.problemsOf?.(node.def)) ?? [];
     if (problems.length) {
       rec.startedAt = new Date();
       return finish(rec, 'failed', `settings: ${problems.map((p) => `${p.key}: ${p.message}`).join('; ')}`);
@@ -160,6 +169,13 @@ export async function executePlan(opts: ExecuteOptions): Promise<JobRecord[]> {
     });
     const work = (async () => {
       const ctx = opts.makeContext(node, controller.signal);
+      if (node.def.isolated) {
+        return runIsolated(node.def.isolated, ctx, opts.isolation ?? defaultIsolation, (usage) => {
+          if (usage.peakRssMb === undefined) return;
+          rec.peakRssMb = usage.peakRssMb;
+          opts.logger.child({ job: node.name }).debug(`peak RSS of the job's process: ${usage.peakRssMb} MB`);
+        });
+      }
       const impl = await node.def.load();
       return impl.run(ctx);
     })();

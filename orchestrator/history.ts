@@ -7,10 +7,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JobStatus, Stage } from './job.js';
 import type { JobRecord, RunStatus, RunTrigger } from './events.js';
+import { diskError, StateFileError } from './errors.js';
+
+/** What a run was: the whole night, the jobs or stages an operator named, or a resume of a night. */
+export type RunKind = 'night' | 'jobs' | 'resume';
 
 export interface RunRow {
   id: string;
   trigger: RunTrigger;
+  kind: RunKind;
+  /** kind `jobs`: the names given (job or stage names); else empty. */
+  selection: string[];
+  /** kind `resume`: the id of the night it resumed. */
+  resumes: string | null;
   status: RunStatus;
   started: string;
   finished: string | null;
@@ -50,7 +59,10 @@ CREATE TABLE IF NOT EXISTS runs (
   exit_code INTEGER,
   pid INTEGER,
   log_dir TEXT,
-  dry_run INTEGER NOT NULL DEFAULT 0
+  dry_run INTEGER NOT NULL DEFAULT 0,
+  kind TEXT,
+  selection TEXT,
+  resumes TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_started ON runs(started);
 CREATE TABLE IF NOT EXISTS job_runs (
@@ -93,11 +105,43 @@ CREATE TABLE IF NOT EXISTS heartbeat (
 
 type Row = Record<string, unknown>;
 
+/**
+ * Brings a history file written by an older version up to date, in place: the `kind`, `selection` and
+ * `resumes` columns of runs. Old rows get the kind they must have had: `resume` by their trigger; a
+ * scheduled run, or one that recorded disabled jobs (only a full run does), is a `night`; others are `jobs`.
+ */
+function migrate(db: Database.Database): void {
+  const columns = new Set(
+    (db.prepare('PRAGMA table_info(runs)').all() as { name: string }[]).map((c) => c.name),
+  );
+  if (columns.has('kind')) return;
+  db.transaction(() => {
+    db.exec('ALTER TABLE runs ADD COLUMN kind TEXT');
+    db.exec('ALTER TABLE runs ADD COLUMN selection TEXT');
+    db.exec('ALTER TABLE runs ADD COLUMN resumes TEXT');
+    db.exec(`UPDATE runs SET kind = CASE
+      WHEN trigger = 'resume' THEN 'resume'
+      WHEN trigger IN ('schedule', 'catch-up') THEN 'night'
+      WHEN EXISTS (SELECT 1 FROM job_runs j WHERE j.run_id = runs.id AND j.status = 'disabled') THEN 'night'
+      ELSE 'jobs' END`);
+  }).immediate();
+}
+
+const kindOf = (r: Row): RunKind =>
+  r.kind === 'night' || r.kind === 'jobs' || r.kind === 'resume'
+    ? r.kind
+    : r.trigger === 'resume'
+      ? 'resume'
+      : 'night';
+
 function toRun(r: Row | undefined): RunRow | undefined {
   if (!r) return undefined;
   return {
     id: r.id as string,
     trigger: r.trigger as RunTrigger,
+    kind: kindOf(r),
+    selection: r.selection ? (JSON.parse(r.selection as string) as string[]) : [],
+    resumes: (r.resumes as string | null) ?? null,
     status: r.status as RunStatus,
     started: r.started as string,
     finished: (r.finished as string | null) ?? null,
@@ -125,10 +169,34 @@ function toJobRun(r: Row): JobRunRow {
 
 const iso = (d: Date | undefined): string | null => (d ? d.toISOString() : null);
 
-export type History = ReturnType<typeof openHistory>;
+export type History = ReturnType<typeof openHistoryDb>;
 
-/** Opens (creating) the history database. `file` may be ':memory:' in tests. */
-export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
+const unusable: Record<string, string> = {
+  SQLITE_NOTADB: 'is not a SQLite database',
+  SQLITE_CORRUPT: 'is corrupt',
+};
+
+/**
+ * Opens (creating) the history database. `file` may be ':memory:' in tests. A corrupt file or a full disk is
+ * an operator condition (StateFileError, exit 2) naming the file and the way out.
+ */
+export function openHistory(file: string, opts: { readonly?: boolean } = {}): History {
+  try {
+    return openHistoryDb(file, opts);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    const why = unusable[code] ?? unusable[code.replace(/_[A-Z]+$/, '')];
+    if (why) {
+      throw new StateFileError(
+        file,
+        `${why}; move it aside (mv ${file} ${file}.broken) and the next run starts a new history`,
+      );
+    }
+    throw diskError(err, file) ?? err;
+  }
+}
+
+function openHistoryDb(file: string, opts: { readonly?: boolean } = {}) {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const readonly = opts.readonly === true && file !== ':memory:' && fs.existsSync(file);
   const db = new Database(file, readonly ? { readonly: true, fileMustExist: true } : {});
@@ -138,6 +206,7 @@ export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.exec(schema);
+    migrate(db);
     if (file !== ':memory:') fs.chmodSync(file, 0o600);
   }
   const hasTables = readonly
@@ -149,7 +218,7 @@ export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
     ? undefined
     : {
         insertRun: db.prepare(
-          'INSERT INTO runs (id, trigger, status, started, pid, log_dir, dry_run) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO runs (id, trigger, status, started, pid, log_dir, dry_run, kind, selection, resumes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         ),
         finishRun: db.prepare('UPDATE runs SET status = ?, finished = ?, exit_code = ? WHERE id = ?'),
         reopenRun: db.prepare(
@@ -187,8 +256,14 @@ export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
     lastRun: db.prepare(
       "SELECT * FROM runs WHERE status != 'skipped_overlap' ORDER BY started DESC, rowid DESC LIMIT 1",
     ),
-    lastRealRun: db.prepare(
-      "SELECT * FROM runs WHERE status NOT IN ('skipped_overlap', 'running') AND dry_run = 0 ORDER BY started DESC, rowid DESC LIMIT 1",
+    lastNight: db.prepare(
+      "SELECT * FROM runs WHERE status NOT IN ('skipped_overlap', 'running') AND dry_run = 0 AND kind = 'night' ORDER BY started DESC, rowid DESC LIMIT 1",
+    ),
+    succeededSince: db.prepare(
+      "SELECT DISTINCT j.name FROM job_runs j JOIN runs r ON r.id = j.run_id WHERE r.started > ? AND r.dry_run = 0 AND j.status = 'succeeded'",
+    ),
+    jobCounts: db.prepare(
+      "SELECT status, count(*) AS n FROM job_runs WHERE run_id = ? AND status != 'disabled' GROUP BY status",
     ),
     listRuns: db.prepare('SELECT * FROM runs ORDER BY started DESC, rowid DESC LIMIT ?'),
     jobsOfRun: db.prepare('SELECT * FROM job_runs WHERE run_id = ? ORDER BY seq'),
@@ -219,6 +294,9 @@ export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
     startRun(run: {
       id: string;
       trigger: RunTrigger;
+      kind?: RunKind;
+      selection?: string[];
+      resumes?: string;
       startedAt: Date;
       pid: number;
       logDir: string;
@@ -232,6 +310,9 @@ export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
         run.pid,
         run.logDir,
         run.dryRun ? 1 : 0,
+        run.kind ?? 'night',
+        run.selection?.length ? JSON.stringify(run.selection) : null,
+        run.resumes ?? null,
       );
     },
 
@@ -272,7 +353,18 @@ export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
     recordSkippedOverlap(trigger: RunTrigger, at: Date): string {
       const id = `${runIdFor(at)}-overlap`;
       const w = writable();
-      w.insertRun.run(id, trigger, 'skipped_overlap', at.toISOString(), process.pid, null, 0);
+      w.insertRun.run(
+        id,
+        trigger,
+        'skipped_overlap',
+        at.toISOString(),
+        process.pid,
+        null,
+        0,
+        'night',
+        null,
+        null,
+      );
       w.finishRun.run('skipped_overlap', at.toISOString(), 3, id);
       return id;
     },
@@ -300,8 +392,16 @@ export function openHistory(file: string, opts: { readonly?: boolean } = {}) {
     getRun: (id: string): RunRow | undefined => toRun(r.getRun.get(id) as Row | undefined),
     /** The newest run (running or finished), skipped overlaps excluded. */
     lastRun: (): RunRow | undefined => toRun(r.lastRun.get() as Row | undefined),
-    /** The newest finished, non-dry run: what `--resume` resumes. */
-    lastFinishedRun: (): RunRow | undefined => toRun(r.lastRealRun.get() as Row | undefined),
+    /** The newest finished, non-dry full night (scheduled or a full `run`): what `--resume` resumes. */
+    lastNight: (): RunRow | undefined => toRun(r.lastNight.get() as Row | undefined),
+    /** Jobs that succeeded in a real run started after `started` (an ISO time as stored). */
+    succeededSince: (started: string): Set<string> =>
+      new Set((r.succeededSince.all(started) as { name: string }[]).map((x) => x.name)),
+    /** How many of a run's jobs ended in each status (disabled jobs not counted). */
+    jobCounts: (runId: string): Record<string, number> =>
+      Object.fromEntries(
+        (r.jobCounts.all(runId) as { status: string; n: number }[]).map((x) => [x.status, x.n]),
+      ),
     listRuns: (limit: number): RunRow[] => (r.listRuns.all(limit) as Row[]).map((x) => toRun(x)!),
     jobsOfRun: (runId: string): JobRunRow[] => (r.jobsOfRun.all(runId) as Row[]).map(toJobRun),
     jobHistory: (name: string, limit: number): JobRunRow[] =>

@@ -53,6 +53,8 @@ export interface JobContext {
   env: Readonly<Record<string, string | undefined>>;
   /** Whether each prerequisite was run in this run (true) or taken from an earlier run (false). */
   prerequisitesRanThisRun: boolean;
+  /** Jobs of this run that had succeeded when this job started (e.g. a job it `uses`). */
+  succeededThisRun: readonly string[];
 }
 
 export interface JobResult {
@@ -82,8 +84,18 @@ export interface JobDefinition {
   description: string;
   /** Prepare jobs (or other jobs) it reads from; may depend on settings. */
   needs?(s: Settings): string[];
+  /**
+   * Optional prerequisites: when enabled and planned they run first (order only), and the job is never skipped
+   * because of them; `ctx.succeededThisRun` tells whether they succeeded (e.g. read a snapshot built tonight).
+   */
+  uses?(s: Settings): string[];
   /** Settings this job reads; validated before anything runs. */
   settings?: SettingSpec[];
+  /**
+   * Checks of its settings beyond each key's own schema: keys that need each other, template syntax. Throws a
+   * SettingsError/JobSettingsError naming the key. Run by `check` and before the job starts; may load lazily.
+   */
+  validate?(s: Settings, paths: JobPaths): Promise<void>;
   /** Files holding state worth backing up (hash caches, CPR maps), resolved from settings. */
   stateFiles?(s: Settings, paths: JobPaths): string[];
   /** Informational jobs never block anything (nothing may need them). */
@@ -96,8 +108,20 @@ export interface JobDefinition {
   enabled?(s: Settings): boolean;
   /** Timeout in ms when `runner.timeout.<job>` is not set (command jobs' `timeout`); else `runner.job_timeout`. */
   defaultTimeoutMs?: number;
+  /**
+   * Where the implementation lives (a file URL, and its export, default `run`). When given, the engine runs the
+   * job in a child process of its own (docs/architecture.md, "Isolation"); `load()` stays for tests and tools.
+   */
+  isolated?: IsolatedModule;
   /** Loads the implementation lazily so `list` and `status` stay fast. */
   load(): Promise<{ run(ctx: JobContext): Promise<JobResult> }>;
+}
+
+/** The module of a job that runs isolated: `new URL('./run.js', import.meta.url).href` and the export's name. */
+export interface IsolatedModule {
+  module: string;
+  /** Default `run`. */
+  export?: string;
 }
 
 /** Error a job throws for a bad setting discovered at run time; the message names the key. */

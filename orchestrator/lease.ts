@@ -22,6 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
+import { isoWithOffset } from './zoned-time.js';
 
 export interface LeaseHolder {
   host: string;
@@ -180,8 +181,10 @@ export function inspectLease(lockPath: string, opts: LeaseOptions = {}): LeaseSt
 }
 
 /** "host H, pid P started S, run R": who holds a lease, for messages. */
-export function describeHolder(h: LeaseHolder): string {
-  return `host ${h.host}, pid ${h.pid}, started ${h.processStartedAt}, run ${h.runId}`;
+/** For messages; with `timeZone` the start time is shown in it, with its offset (the runner's one clock). */
+export function describeHolder(h: LeaseHolder, timeZone?: string): string {
+  const started = timeZone ? isoWithOffset(new Date(h.processStartedAt), timeZone) : h.processStartedAt;
+  return `host ${h.host}, pid ${h.pid}, started ${started}, run ${h.runId}`;
 }
 
 function sleepSync(ms: number): void {

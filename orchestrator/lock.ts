@@ -34,11 +34,13 @@ export function acquireLock(
   warn: (msg: string) => void,
   describeBusy: (holder: LeaseHolder) => string = () => '',
   opts: LeaseOptions = {},
+  /** `runner.timezone`: the refusal shows the holder's start in it. */
+  timeZone?: string,
 ): RunLock {
   const file = lockPath(stateDir);
   const got = acquireLease(file, runId, opts);
   if (!got.ok) {
-    const who = got.holder ? describeHolder(got.holder) : (got.note ?? 'unknown holder');
+    const who = got.holder ? describeHolder(got.holder, timeZone) : (got.note ?? 'unknown holder');
     const extra = got.holder ? describeBusy(got.holder) : '';
     throw new LockHeldError(`another run holds the lock ${file}: ${who}${extra ? `; ${extra}` : ''}`);
   }

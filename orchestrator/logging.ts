@@ -1,13 +1,17 @@
 /**
- * Run logging with winston: the console (plain text, colours only on a TTY), `{runLogs}/run.jsonl`
- * (every line as JSON) and `{runLogs}/{job}.log` (that job's lines). Everything passes through redaction.
- * Files are written synchronously so a log is complete the moment a job ends.
+ * Run logging with winston: the console (plain text, colours per terminal/colour.ts, above the live progress
+ * lines on a TTY), `{runLogs}/run.jsonl` (every line as JSON) and `{runLogs}/{job}.log` (that job's lines).
+ * Everything passes through redaction. Files are written synchronously so a log is complete the moment a job
+ * ends. Timestamps are in `runner.timezone`: ISO 8601 with the offset in files, HH:MM:SS on the console.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import winston from 'winston';
 import Transport from 'winston-transport';
 import { type Redactor, redactDeep } from './redact.js';
+import { isoWithOffset } from './zoned-time.js';
+import { type Colours, levelColour } from './terminal/colour.js';
+import type { LiveLines } from './terminal/live-lines.js';
 
 const MESSAGE = Symbol.for('message');
 const LEVEL = Symbol.for('level');
@@ -77,6 +81,20 @@ export class JobFilesTransport extends Transport {
   }
 }
 
+/** Console lines: above the live region when there is one, else straight to stdout. */
+class ConsoleLinesTransport extends Transport {
+  constructor(
+    private readonly writeLine: (text: string) => void,
+    level: string,
+  ) {
+    super({ level });
+  }
+  override log(info: Info, next: () => void): void {
+    this.writeLine(String((info as Record<symbol, unknown>)[MESSAGE]) + '\n');
+    next();
+  }
+}
+
 const reserved = new Set(['level', 'message', 'timestamp', 'job', 'runId', 'stack']);
 
 function metaText(info: Info): string {
@@ -103,8 +121,12 @@ export interface RunLoggerOptions {
   /** Write to the console (stdout). */
   console: boolean;
   verbose: boolean;
-  /** Colours and a live progress line: only when stdout is a TTY. */
-  tty: boolean;
+  /** IANA zone of every timestamp (`runner.timezone`). */
+  timeZone: string;
+  /** Colours of console lines. */
+  colours: Colours;
+  /** The live progress region (stdout is a TTY): console lines are printed above it. */
+  live?: LiveLines;
 }
 
 export interface RunLogger {
@@ -120,22 +142,25 @@ export function createRunLogger(opts: RunLoggerOptions): RunLogger {
   const jobFiles = new JobFilesTransport(opts.dir);
   const transports: Transport[] = [new JsonlTransport(jsonlPath), jobFiles];
   if (opts.console) {
+    const c = opts.colours;
     const line = winston.format.printf((info: Info) => {
       const time = String(info.timestamp).slice(11, 19);
-      const job = info.job ? ` [${info.job}]` : '';
-      return `${time} ${info.level}${job} ${String(info.message)}${metaText(info)}`;
+      const job = info.job ? ` [${c.cyan(info.job)}]` : '';
+      return `${c.dim(time)} ${levelColour(c, info.level)(info.level)}${job} ${String(info.message)}${metaText(info)}`;
     });
-    transports.push(
-      new winston.transports.Console({
-        level: opts.verbose ? 'debug' : 'info',
-        format: opts.tty ? winston.format.combine(winston.format.colorize(), line) : line,
-      }),
-    );
+    const live = opts.live;
+    const write = live ? (text: string) => live.print(text) : (text: string) => process.stdout.write(text);
+    const consoleLines = new ConsoleLinesTransport(write, opts.verbose ? 'debug' : 'info');
+    consoleLines.format = line;
+    transports.push(consoleLines);
   }
   const logger = winston.createLogger({
     level: 'debug',
     defaultMeta: { runId: opts.runId },
-    format: winston.format.combine(winston.format.timestamp(), redactFormat(opts.redact)),
+    format: winston.format.combine(
+      winston.format.timestamp({ format: () => isoWithOffset(new Date(), opts.timeZone, { millis: true }) }),
+      redactFormat(opts.redact),
+    ),
     transports,
   });
   return {
@@ -143,6 +168,7 @@ export function createRunLogger(opts: RunLoggerOptions): RunLogger {
     jobFiles,
     jsonlPath,
     close: async () => {
+      opts.live?.close();
       for (const t of transports) t.close?.();
     },
   };

@@ -3,7 +3,8 @@
  *
  * Edges come in two kinds:
  * - `needs`: the prerequisite must have SUCCEEDED, else the job is skipped naming it;
- * - `after`: order only (post jobs start after every other job has ended, whatever its status).
+ * - `after`: order only (post jobs start after every other job has ended, whatever its status; a job starts
+ *   after the enabled jobs it `uses`).
  */
 import { closest, distance } from 'fastest-levenshtein';
 import type { JobDefinition, Stage } from './job.js';
@@ -72,6 +73,15 @@ function declaredNeeds(def: JobDefinition, settings: Settings): string[] {
     return def.needs ? [...new Set(def.needs(settings))] : [];
   } catch (err) {
     return [`?${err instanceof Error ? err.message : String(err)}`];
+  }
+}
+
+/** Jobs a definition `uses` (optional prerequisites); a throwing `uses` means none. */
+function usedJobs(def: JobDefinition, settings: Settings): string[] {
+  try {
+    return def.uses ? [...new Set(def.uses(settings))] : [];
+  } catch {
+    return [];
   }
 }
 
@@ -152,7 +162,11 @@ export function buildGraph(jobs: readonly JobDefinition[], settings: Settings): 
     );
     after.set(
       def.name,
-      def.stage === 'post' ? enabled.filter((d) => d.stage !== 'post').map((d) => d.name) : [],
+      def.stage === 'post'
+        ? enabled.filter((d) => d.stage !== 'post').map((d) => d.name)
+        : usedJobs(def, settings).filter(
+            (n) => n !== def.name && enabledNames.has(n) && !byName.get(n)!.informational && !set.has(n),
+          ),
     );
   }
   if (problems.length === 0) {

@@ -5,30 +5,36 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { JobDefinition, JobStatus } from './job.js';
+import type { JobDefinition, JobPaths, JobStatus } from './job.js';
 import type { JobRecord, RunObserver, RunStatus, RunSummary, RunTrigger } from './events.js';
 import type { Settings } from './settings-store.js';
 import { buildPlan, type Plan } from './plan.js';
 import { executePlan, errorLine } from './execute.js';
-import { openHistory, runIdFor, type History } from './history.js';
+import { openHistory, runIdFor, type History, type RunKind, type RunRow } from './history.js';
 import { historyObserver } from './history-observer.js';
 import { acquireLock, liveHolder } from './lock.js';
 import { createRunLogger } from './logging.js';
 import { makeRedactor, secretValues } from './redact.js';
 import { progressSink } from './progress.js';
-import { SettingsProblemsError } from './errors.js';
+import { diskError, type Problem, SettingsProblemsError } from './errors.js';
 import { removeLiveTemps } from './atomic-write.js';
-import { checkTrust, jobSettingProblems, runnerProblems } from './settings.js';
+import { checkTrust, jobProblems, runnerProblems } from './settings.js';
+import { prepareStateDir } from './state-dir.js';
 import { allSpecs } from './all-jobs.js';
 import { defaultObservers } from './observers.js';
 import { historyPath, stateDirOf } from './state-paths.js';
 import {
   alwaysSecretKeyPattern,
   concurrencySpec,
+  jobMemorySpec,
   jobTimeoutMs,
   keepDaysSpec,
   killGraceSpec,
 } from './runner-settings.js';
+import { timeZoneOf } from './status-table.js';
+import { displayTime, isoWithOffset } from './zoned-time.js';
+import { coloursFor } from './terminal/colour.js';
+import { LiveLines } from './terminal/live-lines.js';
 
 export interface RunJobsOptions {
   settings: Settings;
@@ -95,13 +101,28 @@ export function pruneOld(history: History, stateDir: string, keepDays: number): 
   return dirs;
 }
 
-function resumeSelection(history: History): string[] {
-  const last = history.lastFinishedRun();
-  if (!last) return [];
-  return history
-    .jobsOfRun(last.id)
+/**
+ * What `--resume` reruns: the jobs of the last night (scheduled or a full `run`, never a rerun of some jobs)
+ * that failed, timed out, were cancelled or skipped, less those that have succeeded in a run since.
+ */
+export function resumeSelection(history: History): {
+  night?: RunRow;
+  jobs: string[];
+  /** Unfinished in the night but succeeded in a later run. */
+  doneSince: string[];
+} {
+  const night = history.lastNight();
+  if (!night) return { jobs: [], doneSince: [] };
+  const since = history.succeededSince(night.started);
+  const unfinished = history
+    .jobsOfRun(night.id)
     .filter((j) => resumable.includes(j.status))
     .map((j) => j.name);
+  return {
+    night,
+    jobs: unfinished.filter((n) => !since.has(n)),
+    doneSince: unfinished.filter((n) => since.has(n)),
+  };
 }
 
 function emptySummary(trigger: RunTrigger, logDir: string): RunSummary {
@@ -118,21 +139,47 @@ function emptySummary(trigger: RunTrigger, logDir: string): RunSummary {
   };
 }
 
+function jobPathsOf(opts: RunJobsOptions, stateDir: string, runLogs = path.join(stateDir, 'logs')): JobPaths {
+  return { root: path.resolve(opts.root), state: stateDir, cache: path.join(stateDir, 'cache'), runLogs };
+}
+
+/**
+ * A rerun of named jobs in which every job has a settings problem would only record failures: refuse it
+ * before anything runs (exit 2), as `check` would. In a whole night such a job fails and the rest runs.
+ */
+async function refuseIfNothingCanStart(plan: Plan, settings: Settings, paths: JobPaths): Promise<void> {
+  if (plan.nodes.length === 0) return;
+  const problems: Problem[] = [];
+  for (const node of plan.nodes) {
+    const own = await jobProblems(settings, node.def, paths);
+    if (own.length === 0) return;
+    problems.push(...own);
+  }
+  throw new SettingsProblemsError(problems);
+}
+
 export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
+  try {
+    return await startRun(opts);
+  } catch (err) {
+    // a job's own write errors fail that job; a full disk under the runner's bookkeeping stops the run (exit 2)
+    let stateDir: string | undefined;
+    try {
+      stateDir = stateDirOf(opts.settings);
+    } catch {
+      // an invalid runner.state_dir is already the error being thrown
+    }
+    throw diskError(err, stateDir) ?? err;
+  }
+}
+
+async function startRun(opts: RunJobsOptions): Promise<RunSummary> {
   const { settings } = opts;
   const problems = runnerProblems(settings, opts.jobs);
   if (problems.length) throw new SettingsProblemsError(problems);
   const stateDir = stateDirOf(settings);
   checkTrust([...(fs.existsSync(settings.source) ? [settings.source] : []), stateDir]);
-  try {
-    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    fs.accessSync(stateDir, fs.constants.W_OK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? errorLine(err);
-    throw new SettingsProblemsError([
-      { key: 'runner.state_dir', message: `cannot use ${stateDir} (${code})` },
-    ]);
-  }
+  prepareStateDir(stateDir);
 
   const history = openHistory(historyPath(stateDir));
   try {
@@ -142,18 +189,36 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
         `warning: run ${id} was left unfinished by a runner whose lock is gone; marked cancelled\n`,
       );
     }
+    const timeZone = timeZoneOf(settings);
     let select = opts.select ?? [];
+    let resumes: string | undefined;
     if (opts.resume) {
-      select = resumeSelection(history);
-      if (select.length === 0) {
-        if (opts.console !== false)
-          process.stdout.write(
-            'nothing to resume: the last run has no failed, timed out, cancelled or skipped jobs\n',
-          );
-        return emptySummary(opts.trigger, path.join(stateDir, 'logs'));
-      }
+      const say = (line: string) => {
+        if (opts.console !== false) process.stdout.write(line + '\n');
+      };
+      const r = resumeSelection(history);
+      const night = r.night
+        ? `run ${r.night.id} (night, ${r.night.trigger}, started ${displayTime(new Date(r.night.started), timeZone)}, ${r.night.status})`
+        : '';
+      if (!r.night)
+        say('nothing to resume: no night has finished yet (only a full run or a scheduled one is resumed)');
+      else if (r.jobs.length === 0)
+        say(
+          `nothing to resume: ${night} has no failed, timed out, cancelled or skipped jobs` +
+            (r.doneSince.length ? ` left (${r.doneSince.join(', ')} succeeded since)` : ''),
+        );
+      if (r.jobs.length === 0) return emptySummary(opts.trigger, path.join(stateDir, 'logs'));
+      say(
+        `resuming ${night}: ${r.jobs.join(', ')}` +
+          (r.doneSince.length ? ` (${r.doneSince.join(', ')} succeeded since)` : ''),
+      );
+      select = r.jobs;
+      resumes = r.night!.id;
     }
     const plan: Plan = buildPlan(opts.jobs, settings, { select, withDeps: opts.withDeps ?? false });
+    const kind: RunKind = opts.resume ? 'resume' : plan.full ? 'night' : 'jobs';
+    if (select.length && !opts.resume)
+      await refuseIfNothingCanStart(plan, settings, jobPathsOf(opts, stateDir));
 
     const startedAt = new Date();
     const runId = runIdFor(startedAt);
@@ -178,6 +243,7 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
         },
         ...(opts.lockRenewMs !== undefined ? { renewMs: opts.lockRenewMs } : {}),
       },
+      timeZone,
     );
     const cleanup = () => {
       history.interruptRun(runId, new Date(), 'the runner exited at once on a second signal');
@@ -185,7 +251,20 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
     };
     exitCleanups.add(cleanup);
     try {
-      return await runLocked({ ...opts, signal }, { plan, history, stateDir, runId, startedAt });
+      return await runLocked(
+        { ...opts, signal },
+        {
+          plan,
+          history,
+          stateDir,
+          runId,
+          startedAt,
+          timeZone,
+          kind,
+          selection: kind === 'jobs' ? select : [],
+          resumes,
+        },
+      );
     } finally {
       exitCleanups.delete(cleanup);
       lock.release();
@@ -197,10 +276,20 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunSummary> {
 
 async function runLocked(
   opts: RunJobsOptions,
-  r: { plan: Plan; history: History; stateDir: string; runId: string; startedAt: Date },
+  r: {
+    plan: Plan;
+    history: History;
+    stateDir: string;
+    runId: string;
+    startedAt: Date;
+    timeZone: string;
+    kind: RunKind;
+    selection: string[];
+    resumes?: string;
+  },
 ): Promise<RunSummary> {
   const { settings } = opts;
-  const { plan, history, stateDir, runId, startedAt } = r;
+  const { plan, history, stateDir, runId, startedAt, timeZone } = r;
   const logDir = path.join(stateDir, 'logs', runId);
   const envSecrets = Object.entries(opts.env)
     .filter(([name, v]) => alwaysSecretKeyPattern.test(name) && typeof v === 'string' && v.length >= 4)
@@ -210,17 +299,29 @@ async function runLocked(
       (a, b) => b.length - a.length,
     ),
   );
-  const tty = process.stdout.isTTY === true && opts.console !== false;
+  const toConsole = opts.console !== false;
+  const colours = coloursFor(process.stdout, opts.env);
+  const live = toConsole && process.stdout.isTTY === true ? new LiveLines(process.stdout) : undefined;
   const runLog = createRunLogger({
     runId,
     dir: logDir,
     redact,
-    console: opts.console !== false,
+    console: toConsole,
     verbose: opts.verbose ?? false,
-    tty,
+    timeZone,
+    colours,
+    live,
   });
   const logger = runLog.logger;
-  const observers: RunObserver[] = [historyObserver(history, { logDir, dryRun: opts.dryRun ?? false })];
+  const observers: RunObserver[] = [
+    historyObserver(history, {
+      logDir,
+      dryRun: opts.dryRun ?? false,
+      kind: r.kind,
+      selection: r.selection,
+      resumes: r.resumes,
+    }),
+  ];
   try {
     observers.push(...defaultObservers(settings, logger));
   } catch (err) {
@@ -243,7 +344,7 @@ async function runLocked(
 
   const names = plan.nodes.map((n) => n.name);
   logger.info(
-    `run ${runId} (${opts.trigger}${opts.dryRun ? ', dry run' : ''}): ${names.length} jobs: ${names.join(', ') || 'none'}`,
+    `run ${runId} (${r.kind}, ${opts.trigger}${opts.dryRun ? ', dry run' : ''}): ${names.length} jobs: ${names.join(', ') || 'none'}`,
   );
   for (const { job, need } of plan.outsideNeeds) {
     const last = history.lastJobRun(need);
@@ -258,10 +359,10 @@ async function runLocked(
   for (const n of plan.nodes) history.recordJob(runId, { name: n.name, stage: n.stage, status: 'pending' });
 
   const outside = new Set(plan.outsideNeeds.map((o) => o.job));
-  const root = path.resolve(opts.root);
-  const paths = { root, state: stateDir, cache: path.join(stateDir, 'cache'), runLogs: logDir };
+  const paths = jobPathsOf(opts, stateDir, logDir);
   fs.mkdirSync(paths.cache, { recursive: true, mode: 0o700 });
   const sinks = new Map<string, ReturnType<typeof progressSink>>();
+  const succeeded: string[] = [];
 
   const records = await executePlan({
     plan,
@@ -270,13 +371,14 @@ async function runLocked(
     signal: opts.signal,
     logger,
     settleMs: settings.value(killGraceSpec) + 1000,
-    problemsOf: (def) => jobSettingProblems(settings, def),
+    isolation: { memoryMb: settings.value(jobMemorySpec), killGraceMs: settings.value(killGraceSpec) },
+    problemsOf: (def) => jobProblems(settings, def, paths),
     // p-graph starts the job with the longest remaining chain first; weigh jobs by their last duration
     priorityOf: (name) => Math.max(1, Math.round((history.lastJobRun(name)?.durationMs ?? 1000) / 1000)),
     logPathOf: (name) => runLog.jobFiles.pathFor(name),
     makeContext: (node, signal) => {
       const jobLogger = logger.child({ job: node.name });
-      const sink = progressSink(jobLogger, node.name, { tty });
+      const sink = progressSink(jobLogger, node.name, { live, colours });
       sinks.set(node.name, sink);
       return {
         runId,
@@ -291,10 +393,12 @@ async function runLocked(
         progress: (done, total, what) => sink.report(done, total, what),
         env: opts.env,
         prerequisitesRanThisRun: !outside.has(node.name),
+        succeededThisRun: [...succeeded],
       };
     },
     onJobStart: (job) => notify(`start of ${job.name}`, (o) => o.onJobStart?.(runId, job)),
     onJobEnd: async (job) => {
+      if (job.status === 'succeeded') succeeded.push(job.name);
       sinks.get(job.name)?.end();
       runLog.jobFiles.closeJob(job.name);
       if (job.message) job.message = redact(job.message);

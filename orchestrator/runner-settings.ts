@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { JobDefinition } from './job.js';
 import type { Settings } from './settings-store.js';
 import { boolSchema, durationSchema, positiveIntSchema, setting, type SettingSpec } from './setting-spec.js';
+import { cronSyntaxError } from './scheduler/cron-syntax.js';
 
 export const stateDirSpec = setting<string>({
   key: 'runner.state_dir',
@@ -13,7 +14,7 @@ export const stateDirSpec = setting<string>({
   type: 'path',
   default: './var',
   description:
-    'History, logs, lock and caches. A relative path is relative to the working directory (like `./settings.json`). Must not be group/other-writable.',
+    'History, logs, lock and caches. A relative path is relative to the working directory (like `./settings.json`). Must be owned by the runner or root, not group/other-writable, and not below a group/other-writable directory without the sticky bit (docs/operations.md §6).',
 });
 
 export const concurrencySpec = setting<number>({
@@ -57,10 +58,17 @@ export const timeoutDocSpec = setting<number>({
 
 export const scheduleSpec = setting<string>({
   key: 'runner.schedule',
-  schema: z.string().min(1),
+  schema: z
+    .string()
+    .min(1)
+    .superRefine((expr, ctx) => {
+      const error = cronSyntaxError(expr);
+      if (error) ctx.addIssue({ code: z.ZodIssueCode.custom, message: error });
+    }),
   type: 'cron expression',
   default: '0 2 * * *',
-  description: 'When `job-runner schedule` runs the nightly plan.',
+  description:
+    'When `job-runner schedule` runs the nightly plan (node-cron syntax; `check` and `run` refuse an invalid one).',
 });
 
 export const timezoneSpec = setting<string>({
@@ -78,7 +86,8 @@ export const timezoneSpec = setting<string>({
   ),
   type: 'string',
   default: 'Europe/Copenhagen',
-  description: 'Time zone of the schedule and of dates in MO queries.',
+  description:
+    'Time zone of the schedule, of dates in MO queries and of every time shown or logged (with its offset).',
 });
 
 export const strictStagesSpec = setting<boolean>({
@@ -102,7 +111,17 @@ export const killGraceSpec = setting<number>({
   schema: durationSchema,
   type: 'duration',
   default: 5000,
-  description: "After SIGTERM to a command job's process group (timeout or cancel), how long before SIGKILL.",
+  description:
+    "On timeout or cancel: how long a command job's process group has after SIGTERM, and a built-in job's process after its abort signal, before SIGKILL.",
+});
+
+export const jobMemorySpec = setting<number>({
+  key: 'runner.job_memory_mb',
+  schema: positiveIntSchema.pipe(z.number().min(64).max(65536)),
+  type: 'integer (MB, 64–65536)',
+  default: 2048,
+  description:
+    "Heap limit of each built-in job's own process (`--max-old-space-size`). A job that needs more fails naming this key; the night goes on.",
 });
 
 /** One operator command job (`runner.jobs.<name>`). */
@@ -141,6 +160,7 @@ export const runnerSettings: SettingSpec[] = [
   strictStagesSpec,
   keepDaysSpec,
   killGraceSpec,
+  jobMemorySpec,
   commandJobsSpec,
 ] as SettingSpec[];
 

@@ -20,7 +20,17 @@ export interface SettingSpec<T = unknown> {
   secret?: boolean;
   /** Extra environment variable names that override the key (besides the dots→underscores name). */
   env?: string[];
+  /** Deprecated key names read when `key` is absent (stale spellings DIPEX's example settings used). */
+  aliases?: string[];
   description: string;
+  /**
+   * A rule between this key and others (e.g. AUTH_SERVER when CLIENT_ID is set), given the parsed value.
+   * Returns what is wrong, or undefined. Run by `check` and before the job starts.
+   */
+  check?(
+    value: T | undefined,
+    settings: { has(key: string): boolean; get(key: string): unknown },
+  ): string | undefined;
 }
 
 /** Helper so spec arrays stay readable. */
@@ -56,7 +66,11 @@ export const durationSchema = z.union([z.number().nonnegative(), z.string()]).tr
   return parsed;
 });
 
-export const urlSchema = z.string().url();
+/** Every URL setting is an HTTP endpoint: `file:`, `ftp:` and bare host names are refused. */
+export const urlSchema = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\/[^/]/i.test(u), { message: 'expected an http:// or https:// URL' });
 export const uuidSchema = z.string().uuid();
 export const intSchema = z.union([
   z.number().int(),

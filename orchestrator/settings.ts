@@ -4,11 +4,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { JobDefinition } from './job.js';
+import { isUtf8 } from 'node:buffer';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import type { JobDefinition, JobPaths } from './job.js';
 import type { SettingSpec } from './setting-spec.js';
 import { toggleSchema } from './setting-spec.js';
-import { Settings } from './settings-store.js';
-import { type Problem, SettingsProblemsError, TrustError } from './errors.js';
+import { fromEnvNote, Settings } from './settings-store.js';
+import { type Problem, SettingsProblemsError } from './errors.js';
+import { checkTrust } from './trust.js';
+import { stateDirProblems } from './state-dir.js';
 import { commandJobEntrySchema, runnerSettings, jobTimeoutKey, timeoutDocSpec } from './runner-settings.js';
 import { isEnabled, planProblems } from './plan.js';
 import { operationsSettings } from './settings-catalogue.js';
@@ -32,28 +36,62 @@ export function settingsPath(opts: Pick<LoadSettingsOptions, 'file' | 'env' | 'c
   return path.resolve(opts.cwd, chosen);
 }
 
-function oneLineJsonError(file: string, err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return `${file}: not valid JSON (${msg.split('\n')[0]})`;
+/** Line and column (1-based) of a character offset. */
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
+}
+
+/** Where JSON.parse failed, from jsonc-parser in strict mode; never any of the text (it may hold secrets). */
+function jsonErrorAt(text: string): string {
+  const errors: ParseError[] = [];
+  parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  return first ? `${printParseErrorCode(first.error)} at ${lineColumn(text, first.offset)}` : 'syntax error';
+}
+
+/** Byte offset of the first byte that is not valid UTF-8, or -1. */
+function invalidUtf8Offset(bytes: Buffer): number {
+  if (isUtf8(bytes)) return -1;
+  const text = bytes.toString('utf8');
+  for (let i = text.indexOf('\uFFFD'); i >= 0; i = text.indexOf('\uFFFD', i + 1)) {
+    // every U+FFFD before i was a real one (three bytes), so the prefix re-encodes to the same bytes
+    const offset = Buffer.byteLength(text.slice(0, i));
+    // a real U+FFFD in the file is EF BF BD; a decoding replacement is not
+    if (!(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd)) return offset;
+  }
+  return 0;
 }
 
 export function readSettingsFile(file: string): Record<string, unknown> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    bytes = fs.readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT'
         ? 'not found (give --settings FILE or set CUSTOMER_SETTINGS)'
-        : `cannot be read (${code})`;
+        : code === 'EISDIR'
+          ? 'is a directory, not a settings file'
+          : `cannot be read (${code})`;
     throw new SettingsProblemsError([{ key: 'settings', message: `${file}: ${why}` }]);
   }
+  const bad = invalidUtf8Offset(bytes);
+  if (bad >= 0) {
+    throw new SettingsProblemsError([
+      { key: 'settings', message: `${file}: not valid UTF-8 (byte offset ${bad}); save the file as UTF-8` },
+    ]);
+  }
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (err) {
-    throw new SettingsProblemsError([{ key: 'settings', message: oneLineJsonError(file, err) }]);
+  } catch {
+    throw new SettingsProblemsError([
+      { key: 'settings', message: `${file}: not valid JSON (${jsonErrorAt(text)})` },
+    ]);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new SettingsProblemsError([
@@ -89,10 +127,21 @@ export function applyEnvOverrides(
   specs: readonly SettingSpec[],
   extraKeys: readonly string[] = [],
 ): Record<string, unknown> {
-  const envLower = new Map<string, string>();
+  return envOverrides(fileValues, env, specs, extraKeys).values;
+}
+
+/** Environment overrides, and for each key they set, the variable's name (for error messages). */
+export function envOverrides(
+  fileValues: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+  specs: readonly SettingSpec[],
+  extraKeys: readonly string[] = [],
+): { values: Record<string, unknown>; fromEnv: Map<string, string> } {
+  const envLower = new Map<string, { name: string; value: string }>();
   for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined) envLower.set(name.toLowerCase(), value);
+    if (value !== undefined) envLower.set(name.toLowerCase(), { name, value });
   }
+  const fromEnv = new Map<string, string>();
   const specByKey = new Map(specs.map((s) => [s.key, s]));
   const keys = new Set([...Object.keys(fileValues), ...specByKey.keys(), ...extraKeys]);
   const out: Record<string, unknown> = { ...fileValues };
@@ -101,14 +150,15 @@ export function applyEnvOverrides(
     const spec = specByKey.get(key);
     const names = [envNameFor(key), ...(spec?.env ?? [])];
     for (const name of names) {
-      const raw = envLower.get(name.toLowerCase());
-      if (raw !== undefined) {
-        out[key] = parseEnvValue(raw, spec, fileValues[key]);
+      const found = envLower.get(name.toLowerCase());
+      if (found !== undefined) {
+        out[key] = parseEnvValue(found.value, spec, fileValues[key]);
+        fromEnv.set(key, found.name);
         break;
       }
     }
   }
-  return out;
+  return { values: out, fromEnv };
 }
 
 /** Reads the settings file and applies environment overrides. Throws SettingsProblemsError (exit 2). */
@@ -116,19 +166,28 @@ export function loadSettings(opts: LoadSettingsOptions): Settings {
   const file = settingsPath(opts);
   const values = readSettingsFile(file);
   const specs = [...runnerSettings, ...(opts.specs ?? [])];
-  return new Settings(applyEnvOverrides(values, opts.env, specs, opts.keys ?? []), file);
+  const { values: merged, fromEnv } = envOverrides(values, opts.env, specs, opts.keys ?? []);
+  return new Settings(merged, file, fromEnv);
+}
+
+/** Names the environment variable a problem's key came from, so the operator knows where to look. */
+function withEnvVar(settings: Settings, p: Problem): Problem {
+  const envVar = settings.envVarOf(p.key);
+  return envVar && !p.message.includes(envVar) ? { ...p, message: `${p.message} ${fromEnvNote(envVar)}` } : p;
 }
 
 function specProblems(settings: Settings, specs: readonly SettingSpec[], job?: string): Problem[] {
   const problems: Problem[] = [];
   for (const spec of specs) {
     if (spec.key.includes('<')) continue;
+    let message: string | undefined;
     try {
-      settings.value(spec);
+      const value = settings.value(spec);
+      message = spec.check?.(value, settings);
     } catch (err) {
-      const message = err instanceof Error ? err.message.replace(`${spec.key}: `, '') : String(err);
-      problems.push({ ...(job ? { job } : {}), key: spec.key, message });
+      message = err instanceof Error ? err.message.replace(`${spec.key}: `, '') : String(err);
     }
+    if (message) problems.push(withEnvVar(settings, { ...(job ? { job } : {}), key: spec.key, message }));
   }
   return problems;
 }
@@ -176,12 +235,34 @@ export function runnerProblems(settings: Settings, jobs: readonly JobDefinition[
     }
   }
   if (problems.length === 0) problems.push(...planProblems(jobs, settings));
-  return problems;
+  return problems.map((p) => withEnvVar(settings, p));
 }
 
 /** Problems with the settings of each enabled job; at run time such a job fails at once, the rest runs. */
 export function jobSettingProblems(settings: Settings, job: JobDefinition): Problem[] {
   return specProblems(settings, job.settings ?? [], job.name);
+}
+
+/**
+ * Every problem of one job's settings: each key (jobSettingProblems), then the job's own `validate`
+ * (rules between keys, template syntax). What `check` reports and what fails the job before it starts.
+ */
+export async function jobProblems(
+  settings: Settings,
+  job: JobDefinition,
+  paths: JobPaths,
+): Promise<Problem[]> {
+  const problems = jobSettingProblems(settings, job);
+  if (problems.length || !job.validate) return problems;
+  try {
+    await job.validate(settings, paths);
+    return [];
+  } catch (err) {
+    const key = (err as { key?: unknown }).key;
+    if (typeof key !== 'string') return [{ job: job.name, key: job.name, message: String(err) }];
+    const message = err instanceof Error ? err.message.replace(`${key}: `, '') : String(err);
+    return [withEnvVar(settings, { job: job.name, key, message })];
+  }
 }
 
 /** Every problem: runner keys, toggles, plan, and each enabled job's settings (`job-runner check`). */
@@ -197,18 +278,25 @@ export function validateSettings(settings: Settings, jobs: readonly JobDefinitio
   return problems;
 }
 
-/** Refuses settings files and state dirs writable by group or others (settings can define shell commands). */
-export function checkTrust(paths: readonly string[]): void {
-  for (const p of paths) {
-    let mode: number;
-    try {
-      mode = fs.statSync(p).mode;
-    } catch {
-      continue; // not created yet: we create it 0700
-    }
-    if ((mode & 0o022) !== 0) throw new TrustError(p);
+/**
+ * What `check` reports: validateSettings, each enabled job's `validate`, and the state dir as `run` would
+ * use it. Empty exactly when `run` of the whole night starts every job.
+ */
+export async function checkProblems(
+  settings: Settings,
+  jobs: readonly JobDefinition[],
+  paths: JobPaths,
+): Promise<Problem[]> {
+  const problems = validateSettings(settings, jobs);
+  if (!problems.some((p) => p.key === 'runner.state_dir')) problems.push(...stateDirProblems(paths.state));
+  for (const job of jobs) {
+    if (!isEnabled(job, settings) || problems.some((p) => p.job === job.name)) continue;
+    problems.push(...(await jobProblems(settings, job, paths)));
   }
+  return problems;
 }
+
+export { checkTrust };
 
 /** Per-job timeout key for a job (re-exported for callers that format messages). */
 export { jobTimeoutKey };

@@ -1,9 +1,12 @@
 /** The status table `status` prints and `run` prints at its end (and the demo can print from a RunSummary). */
 import fs from 'node:fs';
 import type { RunSummary } from './events.js';
+import type { RunRow } from './history.js';
 import type { Settings } from './settings-store.js';
 import { timezoneSpec } from './runner-settings.js';
-import { localDateTime } from './zoned-time.js';
+import { displayTime, localClock } from './zoned-time.js';
+import { renderTable } from './terminal/table.js';
+import { type Colours, statusColour } from './terminal/colour.js';
 
 export interface StatusRow {
   name: string;
@@ -15,16 +18,19 @@ export interface StatusRow {
   log: string | null;
 }
 
-/** `2026-11-23 02:00:05` in the runner's time zone. */
+/** The zone every time shown to people is in: `runner.timezone`, UTC if it is unset or bad. */
+export function timeZoneOf(settings: Settings): string {
+  try {
+    return settings.value(timezoneSpec);
+  } catch {
+    return 'UTC';
+  }
+}
+
+/** `2026-11-23 02:00:05 +01:00` in the runner's time zone. */
 export function formatTime(iso: string | null | undefined, settings: Settings): string {
   if (!iso) return '-';
-  let tz = 'UTC';
-  try {
-    tz = settings.value(timezoneSpec);
-  } catch {
-    // fall back to UTC
-  }
-  return localDateTime(new Date(iso), tz);
+  return displayTime(new Date(iso), timeZoneOf(settings));
 }
 
 export function formatDuration(ms: number | null | undefined): string {
@@ -37,44 +43,73 @@ export function formatDuration(ms: number | null | undefined): string {
   return h ? `${h} h ${m} min` : `${m} min ${s % 60} s`;
 }
 
-/** Pads columns of a table of strings. */
-export function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd(),
-  );
+export interface TableLayout {
+  /** Full width: nothing wraps (`--wide`). */
+  wide?: boolean;
+  /** Default: the terminal's width, 80 when not a terminal. */
+  width?: number;
+  colours?: Colours;
+  /** For the elapsed time of running jobs; default now. */
+  now?: Date;
 }
 
-/** One line per attempted job (with its log path under it), then the disabled jobs on one line. */
-export function statusLines(rows: readonly StatusRow[], settings: Settings): string[] {
+/** Pads columns of a table of strings; the columns in `wrap` wrap to fit the width. */
+export function table(rows: string[][], layout: TableLayout & { wrap?: number[] } = {}): string[] {
+  return renderTable(rows, { wrap: layout.wrap, wide: layout.wide, width: layout.width });
+}
+
+/**
+ * One line per attempted job (with its log path under it), then the disabled jobs on one line. A running
+ * job's DURATION is the time since it started.
+ */
+export function statusLines(
+  rows: readonly StatusRow[],
+  settings: Settings,
+  layout: TableLayout = {},
+): string[] {
+  const tz = timeZoneOf(settings);
+  const now = (layout.now ?? new Date()).getTime();
   const attempted = rows.filter((j) => j.status !== 'disabled');
   const disabled = rows.filter((j) => j.status === 'disabled').map((j) => j.name);
   const cells = [['JOB', 'STAGE', 'STATUS', 'STARTED', 'DURATION', 'MESSAGE']];
   for (const j of attempted) {
+    const running = j.status === 'running' && j.started;
     cells.push([
       j.name,
       j.stage,
       j.status,
-      j.started ? formatTime(j.started, settings).slice(11) : '-',
-      formatDuration(j.durationMs),
+      j.started ? localClock(new Date(j.started), tz) : '-',
+      running
+        ? `${formatDuration(Math.max(0, now - Date.parse(j.started!)))} so far`
+        : formatDuration(j.durationMs),
       j.message ?? '',
     ]);
   }
-  const lines = table(cells);
-  const out = [lines[0]!];
-  attempted.forEach((j, i) => {
-    out.push(lines[i + 1]!);
-    if (j.log && fs.existsSync(j.log)) out.push(`    log: ${j.log}`);
+  const c = layout.colours;
+  const lines = renderTable(cells, {
+    wrap: [5],
+    wide: layout.wide,
+    width: layout.width,
+    colour: c ? (_r, col, text) => (col === 2 ? statusColour(c, text)(text) : text) : undefined,
   });
+  // a wrapped message continues on lines that start blank (JOB never wraps): the log path goes under them
+  const out = [lines[0]!];
+  let job = -1;
+  const logOf = (i: number) => {
+    const log = attempted[i]?.log;
+    if (log && fs.existsSync(log)) out.push(`    log: ${log}`);
+  };
+  for (const line of lines.slice(1)) {
+    if (!line.startsWith(' ')) logOf(job++);
+    out.push(line);
+  }
+  logOf(job);
   if (disabled.length) out.push(`disabled: ${disabled.join(', ')}`);
   return out;
 }
 
 /** The status table of a run that just ended. */
-export function summaryLines(summary: RunSummary, settings: Settings): string[] {
+export function summaryLines(summary: RunSummary, settings: Settings, layout: TableLayout = {}): string[] {
   return statusLines(
     summary.jobs.map((j) => ({
       name: j.name,
@@ -86,5 +121,35 @@ export function summaryLines(summary: RunSummary, settings: Settings): string[] 
       log: j.logPath ?? null,
     })),
     settings,
+    layout,
   );
+}
+
+const nightOf: Record<string, string> = {
+  schedule: 'scheduled night',
+  'catch-up': 'catch-up night',
+  cli: 'full run',
+  demo: 'demo night',
+};
+
+/** What a run was: `scheduled night`, `full run`, `jobs: a, b`, `resume of RUN`; `(dry run)` added. */
+export function describeRun(
+  run: Pick<RunRow, 'kind' | 'trigger' | 'selection' | 'resumes' | 'dryRun'>,
+): string {
+  const what =
+    run.kind === 'jobs'
+      ? `jobs: ${run.selection.join(', ') || '?'}`
+      : run.kind === 'resume'
+        ? `resume of ${run.resumes ?? 'the last night'}`
+        : (nightOf[run.trigger] ?? `night (${run.trigger})`);
+  return what + (run.dryRun ? ' (dry run)' : '');
+}
+
+const countOrder = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'running', 'pending'];
+
+/** `3 succeeded, 1 failed, 2 skipped` (statuses in a fixed order). */
+export function countsText(counts: Record<string, number>): string {
+  const known = countOrder.filter((s) => counts[s]);
+  const other = Object.keys(counts).filter((s) => !countOrder.includes(s) && counts[s]);
+  return [...known, ...other].map((s) => `${counts[s]} ${s}`).join(', ') || 'no jobs';
 }

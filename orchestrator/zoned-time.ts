@@ -123,3 +123,26 @@ function transitionBetween(a: number, b: number, timeZone: string): number {
   }
   return hi;
 }
+
+/** `+01:00` / `-03:30` / `+00:00`: the zone's UTC offset at an instant. */
+export function offsetText(at: Date, timeZone: string): string {
+  const minutes = Math.round(offsetAt(at.getTime(), timeZone) / 60_000);
+  const sign = minutes < 0 ? '-' : '+';
+  return `${sign}${pad(Math.floor(Math.abs(minutes) / 60))}:${pad(Math.abs(minutes) % 60)}`;
+}
+
+/** ISO 8601 with the zone's offset, for files: `2026-12-01T02:00:03+01:00` (`.123` with `millis`). */
+export function isoWithOffset(at: Date, timeZone: string, opts: { millis?: boolean } = {}): string {
+  const ms = opts.millis ? `.${pad(((at.getTime() % 1000) + 1000) % 1000, 3)}` : '';
+  return `${localDateTime(at, timeZone).replace(' ', 'T')}${ms}${offsetText(at, timeZone)}`;
+}
+
+/** For people: `2026-12-01 02:00:03 +01:00`, the one way the CLI shows a moment. */
+export function displayTime(at: Date, timeZone: string): string {
+  return `${localDateTime(at, timeZone)} ${offsetText(at, timeZone)}`;
+}
+
+/** `HH:MM:SS` of an instant in a time zone (console lines, table cells under a header that gives the offset). */
+export function localClock(at: Date, timeZone: string): string {
+  return localDateTime(at, timeZone).slice(11);
+}

@@ -20,11 +20,22 @@ import { startMoEmulator, type MoEmulator } from '../test/emulators/mo/index.js'
 import { startTriggerEmulator, type TriggerEmulator } from '../test/emulators/sd/index.js';
 import { startOs2syncEmulator, type Os2syncEmulator } from '../test/emulators/os2sync/server.js';
 import { generateFixture } from '../test/fixtures/generate.js';
+import {
+  startRollekatalogEmulator,
+  type RollekatalogEmulator,
+} from '../test/emulators/rollekatalog/server.js';
+import {
+  startOs2phonebookEmulator,
+  type Os2phonebookEmulator,
+} from '../test/emulators/os2phonebook/server.js';
+import { demoListen } from './demo-listen.js';
 
 interface Sandbox {
   mo: MoEmulator;
   sd: TriggerEmulator;
   os2sync: Os2syncEmulator;
+  rollekatalog: RollekatalogEmulator;
+  phonebook: Os2phonebookEmulator;
   cvr: string;
   secret: string;
 }
@@ -114,6 +125,25 @@ const DEMO_JOBS: { job: string; settings: (s: Sandbox, p: Paths) => Record<strin
     }),
   },
   {
+    job: 'exports_mox_rollekatalog',
+    settings: (s) => ({
+      'crontab.RUN_MOX_ROLLE': true,
+      'exporters.os2rollekatalog.rollekatalog.url': s.rollekatalog.url,
+      'exporters.os2rollekatalog.rollekatalog.api_token': s.rollekatalog.apiKey,
+      'exporters.os2rollekatalog.main_root_org_unit': s.mo.fixture.landmarks.rootUnit,
+      'exporters.os2rollekatalog.sync_titles': true,
+    }),
+  },
+  {
+    job: 'exports_os2phonebook_export',
+    settings: (s) => ({
+      'crontab.RUN_EXPORTS_OS2MO_PHONEBOOK': true,
+      'exporters.os2phonebook_base_url': s.phonebook.baseUrl,
+      'exporters.os2phonebook_basic_auth_user': s.phonebook.user,
+      'exporters.os2phonebook_basic_auth_pass': s.phonebook.password,
+    }),
+  },
+  {
     job: 'reports_engagements_managers',
     settings: (_s, p) => ({
       'crontab.RUN_REPORTS_ENGAGEMENTS_MANAGERS': true,
@@ -197,7 +227,10 @@ async function main(): Promise<number> {
   const fixture = generateFixture({ size: 'S' });
   const started: { stop(): Promise<void> }[] = [];
   try {
-    const mo = await startMoEmulator({ fixture, auth: { clientId: 'dipex', clientSecret: secret } });
+    const mo = await startMoEmulator({
+      fixture,
+      auth: { clientId: 'dipex', clientSecret: secret, actorUuid: crypto.randomUUID() },
+    });
     started.push(mo);
     const sd = await startTriggerEmulator({
       sdtoolPlus: { outcome: 'ok', runTimeMs: 300 },
@@ -207,11 +240,18 @@ async function main(): Promise<number> {
     started.push(sd);
     const os2sync = await startOs2syncEmulator({ cvr });
     started.push(os2sync);
+    const rollekatalog = await startRollekatalogEmulator();
+    started.push(rollekatalog);
+    const phonebook = await startOs2phonebookEmulator({
+      password: crypto.randomBytes(12).toString('base64url'),
+    });
+    started.push(phonebook);
     out(
-      `demo: OS2mo ${mo.url} (Keycloak ${mo.authServer}), OS2sync ${os2sync.url}, SD changed-at ${sd.sdChangedAt.url}`,
+      `demo: OS2mo ${mo.url} (Keycloak ${mo.authServer}), OS2sync ${os2sync.url}, SD changed-at ${sd.sdChangedAt.url}, ` +
+        `Rollekatalog ${rollekatalog.url}, OS2phonebook ${phonebook.baseUrl}`,
     );
 
-    const sandbox: Sandbox = { mo, sd, os2sync, cvr, secret };
+    const sandbox: Sandbox = { mo, sd, os2sync, rollekatalog, phonebook, cvr, secret };
     const env = demoEnv();
     // Job names do not depend on settings (only operator command jobs do, and the demo has none).
     const known = new Set(allJobs(new Settings({}, 'demo')).map((j) => j.name));
@@ -239,7 +279,23 @@ async function main(): Promise<number> {
     out(
       `OS2sync now holds ${os2sync.state.orgUnits.size} units and ${os2sync.state.users.size} users; MO served ${mo.counters.total} GraphQL requests`,
     );
+    out(
+      `Rollekatalog now holds ${[...rollekatalog.state.units.values()].filter((u) => u.active).length} units and ${[...rollekatalog.state.users.values()].filter((u) => !u.deleted).length} users; ` +
+        `OS2phonebook ${phonebook.indexes.employees.size} employees and ${phonebook.indexes.org_units.size} units`,
+    );
     for (const line of listOutputs(paths, summary.logDir)) out(line);
+    if (summary.jobs.some((j) => j.name === 'exports_os2sync' && j.status === 'succeeded')) {
+      out('');
+      await demoListen({
+        root,
+        settingsFile: paths.settingsFile,
+        stateDir: paths.state,
+        env,
+        mo,
+        os2sync,
+        out,
+      });
+    }
     out(
       `inspect with: bin/job-runner status --settings ${path.relative(process.cwd(), paths.settingsFile) || paths.settingsFile}`,
     );

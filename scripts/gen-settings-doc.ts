@@ -30,6 +30,7 @@ function specTable(specs: readonly SettingSpec[]): string[] {
     const notes = [
       s.secret ? '**Secret**: redacted in logs and status.' : '',
       env.length ? `Env: ${env.map((e) => `\`${e}\``).join(', ')}.` : '',
+      s.aliases?.length ? `Deprecated alias: ${s.aliases.map((a) => `\`${a}\``).join(', ')}.` : '',
     ]
       .filter(Boolean)
       .join(' ');

@@ -69,6 +69,16 @@ export const includeSnapshotSpec = setting<boolean>({
     'Put `crontab.SNAPSHOT_LORA` into the archive (as DIPEX did; it holds personal data). `false` keeps only the age guard.',
 });
 
+export const dbBackupSpec = setting<boolean>({
+  key: 'crontab.RUN_DB_BACKUP',
+  schema: boolSchema as unknown as z.ZodType<boolean>,
+  type: 'boolean',
+  default: true,
+  description:
+    "DIPEX's switch for the database snapshot (cron.sh took it only when true). `false` turns the snapshot off here too: " +
+    'no age guard and no `crontab.SNAPSHOT_LORA` in the archive.',
+});
+
 const backupSettings: SettingSpec[] = [
   backupDirSpec,
   backupFilesSpec,
@@ -76,6 +86,7 @@ const backupSettings: SettingSpec[] = [
   snapshotSpec,
   snapshotMaxAgeSpec,
   includeSnapshotSpec,
+  dbBackupSpec,
 ] as SettingSpec[];
 
 /** `crontab.CRON_BACKUP` is a directory, not a boolean: set = enabled. */
@@ -91,6 +102,7 @@ export const preBackup: JobDefinition = {
   description: 'Back up run-db files and guard against a stale database snapshot before the imports',
   enabled: backupEnabled,
   settings: backupSettings,
+  isolated: { module: new URL('./run.js', import.meta.url).href, export: 'runPreBackup' },
   load: async () => {
     const m = await import('./run.js');
     return { run: m.runPreBackup };
@@ -104,6 +116,7 @@ export const postBackup: JobDefinition = {
   description: 'Archive state files (hash caches, CPR maps) after every other job has ended; retention',
   enabled: backupEnabled,
   settings: backupSettings,
+  isolated: { module: new URL('./run.js', import.meta.url).href, export: 'runPostBackup' },
   load: async () => {
     const m = await import('./run.js');
     return { run: m.runPostBackup };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { JobDefinition, JobPaths } from '../../orchestrator/job.js';
 import { toggleOn } from '../../orchestrator/setting-spec.js';
 import type { Settings } from '../../orchestrator/settings-store.js';
-import { backupFilesSpec, includeSnapshotSpec, snapshotSpec } from './definition.js';
+import { backupFilesSpec, dbBackupSpec, includeSnapshotSpec, snapshotSpec } from './definition.js';
 
 export interface FileList {
   present: string[];
@@ -29,7 +29,7 @@ function split(files: string[], root: string): FileList {
 export function preNightFiles(s: Settings, paths: JobPaths): FileList {
   const files = [...s.value(backupFilesSpec)];
   const snapshot = s.value(snapshotSpec);
-  if (snapshot && s.value(includeSnapshotSpec)) files.push(snapshot);
+  if (snapshot && s.value(dbBackupSpec) && s.value(includeSnapshotSpec)) files.push(snapshot);
   return split(files, paths.root);
 }
 

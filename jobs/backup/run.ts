@@ -6,7 +6,13 @@ import { timezoneSpec } from '../../orchestrator/runner-settings.js';
 import { removeStaleTempsOf, writeAtomically } from '../../orchestrator/atomic-write.js';
 import { ARCHIVE_RE, PENDING_RE, archiveName, isOlderThan, pendingName } from './archive-name.js';
 import { appendTar, createTar, gzipInto } from './archive.js';
-import { backupDirSpec, backupSaveDaysSpec, snapshotMaxAgeSpec, snapshotSpec } from './definition.js';
+import {
+  backupDirSpec,
+  backupSaveDaysSpec,
+  dbBackupSpec,
+  snapshotMaxAgeSpec,
+  snapshotSpec,
+} from './definition.js';
 import { postNightFiles, preNightFiles } from './file-list.js';
 
 const DAY_MS = 86_400_000;
@@ -32,6 +38,7 @@ function missingWarning(missing: string[]): string[] {
 function checkSnapshot(ctx: JobContext): string | undefined {
   const configured = ctx.settings.value(snapshotSpec);
   if (!configured) return undefined;
+  if (!ctx.settings.value(dbBackupSpec)) return `snapshot not checked (${dbBackupSpec.key} is false)`;
   const file = path.resolve(ctx.paths.root, configured);
   let mtimeMs: number;
   try {

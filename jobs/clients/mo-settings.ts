@@ -97,6 +97,8 @@ export const clientSecret = setting<string>({
   secret: true,
   env: ['CLIENT_SECRET'],
   description: 'Keycloak client secret for MO (env CLIENT_SECRET wins)',
+  check: (value, s) =>
+    !value && s.get('crontab.CLIENT_ID') ? 'is required when CLIENT_ID is set' : undefined,
 });
 export const authServer = setting<string>({
   key: 'crontab.AUTH_SERVER',
@@ -104,6 +106,8 @@ export const authServer = setting<string>({
   type: 'URL',
   env: ['AUTH_SERVER'],
   description: 'Keycloak base URL, e.g. https://keycloak.example.dk/auth (required when CLIENT_ID is set)',
+  check: (value, s) =>
+    !value && s.get('crontab.CLIENT_ID') ? 'is required when CLIENT_ID is set' : undefined,
 });
 export const authRealm = setting<string>({
   key: 'crontab.AUTH_REALM',

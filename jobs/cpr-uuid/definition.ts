@@ -9,6 +9,9 @@ export const exportsCprUuid: JobDefinition = {
   toggle: ['crontab.RUN_CPR_UUID'],
   description: 'CPR → MO UUID map with AD account columns (cpr_mo_ad_map.csv)',
   settings: [...moClientSettings, adItSystemSetting, outputFileSetting] as SettingSpec[],
+  // read this night's actual-state snapshot when it was built before (MO is then read once a night)
+  uses: () => ['exports_cache_loracache'],
   stateFiles: (s, paths) => [cprMapPath(s, paths)],
+  isolated: { module: new URL('./run.js', import.meta.url).href },
   load: () => import('./run.js'),
 };

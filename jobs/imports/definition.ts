@@ -7,6 +7,7 @@ export const importsSdtoolPlus: JobDefinition = {
   toggle: ['crontab.RUN_SDTOOL_PLUS'],
   description: 'Trigger SDTool+ to fix the org unit tree from SD',
   settings: sdtoolPlusSettings,
+  isolated: { module: new URL('./sdtool-plus.js', import.meta.url).href },
   load: () => import('./sdtool-plus.js'),
 };
 
@@ -16,6 +17,7 @@ export const importsSdChangedAt: JobDefinition = {
   toggle: ['crontab.RUN_SD_CHANGED_AT'],
   description: 'Trigger the SD changed-at import and wait for it to finish',
   settings: sdChangedAtSettings,
+  isolated: { module: new URL('./sd-changed-at.js', import.meta.url).href },
   load: () => import('./sd-changed-at.js'),
 };
 
@@ -25,5 +27,6 @@ export const importsManagerSync: JobDefinition = {
   toggle: ['crontab.RUN_MANAGER_SYNC'],
   description: 'Trigger the manager sync service',
   settings: managerSyncSettings,
+  isolated: { module: new URL('./manager-sync.js', import.meta.url).href },
   load: () => import('./manager-sync.js'),
 };

@@ -22,6 +22,7 @@ export async function run(ctx: JobContext): Promise<JobResult> {
   const startTimeout = ctx.settings.value(s.sdChangedAtStartTimeout);
   const maxInterval = ctx.settings.value(s.sdChangedAtPollMaxInterval);
   const requestTimeout = ctx.settings.value(s.sdChangedAtRequestTimeout);
+  const progressEvery = ctx.settings.value(s.sdChangedAtProgressInterval);
   let interval = ctx.settings.value(s.sdChangedAtPollInterval);
   if (ctx.dryRun)
     return { message: `dry run: would POST ${safeUrl(triggerUrl)} and poll ${safeUrl(metricsUrl)}` };
@@ -34,53 +35,69 @@ export async function run(ctx: JobContext): Promise<JobResult> {
   let readErrors = 0;
   let polls = 0;
   let last: SdMetrics | undefined;
-  for (;;) {
-    await sleep(interval, ctx.signal);
-    interval = Math.min(maxInterval, Math.round(interval * 1.5));
-    const elapsed = Date.now() - triggeredAt;
-    polls++;
-    const reading = await readMetrics(ctx, metricsUrl, requestTimeout).catch((err: Error) => {
-      if (err instanceof AbortedError) throw err;
-      return err;
-    });
-    if (reading instanceof Error) {
-      if (!(reading instanceof ServiceError && reading.timedOut)) readErrors++;
-      ctx.logger.warn(
-        `${reading.message}${readErrors ? ` (${readErrors} of ${MAX_READ_ERRORS})` : ' (sdlon busy?)'}`,
-      );
-      if (readErrors >= MAX_READ_ERRORS)
-        throw new Error(
-          `SD changed-at metrics unreadable ${MAX_READ_ERRORS} times in a row: ${reading.message}`,
+  // a run takes up to hours and a metrics read can hang for request_timeout: a timer, not the poll loop,
+  // tells the operator the job is alive
+  const progress = setInterval(() => {
+    const waited = Date.now() - triggeredAt;
+    ctx.logger.info(
+      `waiting for SD changed-at: ${last ? `state ${last.state}` : 'no metrics read yet'} after ${formatMs(waited)} (${polls} polls)`,
+    );
+  }, progressEvery);
+  try {
+    return await poll();
+  } finally {
+    clearInterval(progress);
+  }
+
+  async function poll(): Promise<JobResult> {
+    for (;;) {
+      await sleep(interval, ctx.signal);
+      interval = Math.min(maxInterval, Math.round(interval * 1.5));
+      const elapsed = Date.now() - triggeredAt;
+      polls++;
+      const reading = await readMetrics(ctx, metricsUrl, requestTimeout).catch((err: Error) => {
+        if (err instanceof AbortedError) throw err;
+        return err;
+      });
+      if (reading instanceof Error) {
+        if (!(reading instanceof ServiceError && reading.timedOut)) readErrors++;
+        ctx.logger.warn(
+          `${reading.message}${readErrors ? ` (${readErrors} of ${MAX_READ_ERRORS})` : ' (sdlon busy?)'}`,
         );
-    } else {
-      readErrors = 0;
-      if (reading.state !== last?.state)
-        ctx.logger.info(`sd_changed_at_state: ${reading.state} after ${formatMs(elapsed)}`);
-      last = reading;
-      if (reading.state === 'running') seenRunning = true;
-      const ours = seenRunning || isAfter(reading, triggeredAt - CLOCK_TOLERANCE_MS);
-      const counters = { polls, seconds: Math.round(elapsed / 1000) };
-      if (ours && reading.state === 'ok') {
-        const message = `SD changed-at finished ok after ${formatMs(elapsed)}`;
-        ctx.logger.info(message);
-        return { message, counters };
+        if (readErrors >= MAX_READ_ERRORS)
+          throw new Error(
+            `SD changed-at metrics unreadable ${MAX_READ_ERRORS} times in a row: ${reading.message}`,
+          );
+      } else {
+        readErrors = 0;
+        if (reading.state !== last?.state)
+          ctx.logger.info(`sd_changed_at_state: ${reading.state} after ${formatMs(elapsed)}`);
+        last = reading;
+        if (reading.state === 'running') seenRunning = true;
+        const ours = seenRunning || isAfter(reading, triggeredAt - CLOCK_TOLERANCE_MS);
+        const counters = { polls, seconds: Math.round(elapsed / 1000) };
+        if (ours && reading.state === 'ok') {
+          const message = `SD changed-at finished ok after ${formatMs(elapsed)}`;
+          ctx.logger.info(message);
+          return { message, counters };
+        }
+        if (ours && reading.state === 'failure') {
+          throw new Error(
+            `SD changed-at run failed (sd_changed_at_state = failure after ${formatMs(elapsed)})`,
+          );
+        }
+        if (!ours && elapsed >= startTimeout) {
+          throw new Error(
+            `SD changed-at did not start: ${formatMs(elapsed)} after the trigger the metrics still show the previous run's state "${reading.state}" (imports.sd_changed_at.start_timeout)`,
+          );
+        }
       }
-      if (ours && reading.state === 'failure') {
+      if (elapsed >= timeout) {
+        const state = last ? `last state "${last.state}"` : 'metrics never answered';
         throw new Error(
-          `SD changed-at run failed (sd_changed_at_state = failure after ${formatMs(elapsed)})`,
+          `SD changed-at did not finish within ${formatMs(timeout)} (${state}; imports.sd_changed_at.timeout)`,
         );
       }
-      if (!ours && elapsed >= startTimeout) {
-        throw new Error(
-          `SD changed-at did not start: ${formatMs(elapsed)} after the trigger the metrics still show the previous run's state "${reading.state}" (imports.sd_changed_at.start_timeout)`,
-        );
-      }
-    }
-    if (elapsed >= timeout) {
-      const state = last ? `last state "${last.state}"` : 'metrics never answered';
-      throw new Error(
-        `SD changed-at did not finish within ${formatMs(timeout)} (${state}; imports.sd_changed_at.timeout)`,
-      );
     }
   }
 }

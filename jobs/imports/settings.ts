@@ -60,6 +60,11 @@ export const sdChangedAtPollMaxInterval = duration(
   30_000,
   'Longest interval between metrics polls',
 );
+export const sdChangedAtProgressInterval = duration(
+  'imports.sd_changed_at.progress_interval',
+  30_000,
+  'While waiting for the SD changed-at run, log its state and the time waited this often',
+);
 export const sdChangedAtRequestTimeout = duration(
   'imports.sd_changed_at.request_timeout',
   MIN,
@@ -75,5 +80,6 @@ export const sdChangedAtSettings = [
   sdChangedAtStartTimeout,
   sdChangedAtPollInterval,
   sdChangedAtPollMaxInterval,
+  sdChangedAtProgressInterval,
   sdChangedAtRequestTimeout,
 ];

@@ -9,7 +9,14 @@ import { ClassCatalogue, type MoClass } from './class-catalogue.js';
 import { localTimestamp } from './dates.js';
 import { DirtyData } from './dirty-data.js';
 import type { MapContext } from './map-context.js';
-import { mapKle, mapManager, mapOrgUnit, mapRelatedUnit, writeClassTables } from './map-org.js';
+import {
+  mapKle,
+  mapManager,
+  mapOrgUnit,
+  mapRelatedUnit,
+  writeClassTables,
+  type MoOrgUnit,
+} from './map-org.js';
 import {
   mapAddress,
   mapAssociation,
@@ -23,6 +30,7 @@ import type { SnapshotMode } from './paths.js';
 import { snapshotTables, type TableName } from './schema.js';
 import { CURRENT_QUERIES, ROOT_ORG_QUERY, VALIDITIES_QUERIES, type Entity } from './queries.js';
 import { PageQueue } from './page-queue.js';
+import { UnitRelations } from './unit-relations.js';
 import { SnapshotWriter } from './writer.js';
 
 export interface BuildOptions {
@@ -52,8 +60,11 @@ export interface BuildResult {
   writeSeconds: number;
 }
 
-/** Pages fetched but not yet written, per entity: bounds memory while letting fetching run ahead. */
-const PAGES_QUEUED_PER_ENTITY = 2;
+/**
+ * Objects fetched but not yet written, over all entities: the memory bound. Below it no fetch ever waits for
+ * SQLite; at it, every entity's next request waits until the writer has caught up below it.
+ */
+const MAX_QUEUED_OBJECTS = 20_000;
 
 type Mapper = (ctx: MapContext, uuid: string, records: never[]) => unknown;
 
@@ -141,6 +152,18 @@ function records(o: PagedObject): never[] {
   return (o.current ? [o.current] : []) as never[];
 }
 
+/** A promise settled from outside; its rejection is observed by whoever awaits it (none is unhandled). */
+function settledSignal(): { promise: Promise<void>; resolve(): void; reject(err: unknown): void } {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
 /** Runs `tasks` concurrently; the first failure aborts the others and is rethrown once all have stopped. */
 async function allOrFirstError(tasks: (() => Promise<void>)[], abort: () => void): Promise<void> {
   let first: unknown;
@@ -180,8 +203,9 @@ export async function buildSnapshot(opts: BuildOptions, abort: () => void): Prom
   const queue = new PageQueue(writer);
 
   /**
-   * Pages through one document. `onPage` may return a promise (a queued write); at most PAGES_QUEUED_PER_ENTITY
-   * such writes are outstanding per entity, so fetching runs ahead of SQLite by a bounded number of pages.
+   * Pages through one document. `onPage` may return a promise (a queued write); the next page is requested at
+   * once unless the queue holds MAX_QUEUED_OBJECTS objects (back-pressure only at the memory bound). A failed
+   * write stops the fetch at the next page.
    */
   async function each(
     entity: string,
@@ -191,16 +215,18 @@ export async function buildSnapshot(opts: BuildOptions, abort: () => void): Prom
   ) {
     fetched[entity] = 0;
     const pending: Promise<void>[] = [];
+    let failed: { err: unknown } | undefined;
     try {
       for await (const page of opts.client.paged<PagedObject>(doc, vars, pageOpts)) {
         throwIfAborted(opts.signal);
+        if (failed) throw failed.err;
         fetched[entity] += page.length;
         opts.onProgress?.(fetched, writer.totalRows);
         const write = onPage(page);
         if (write) {
-          write.catch(() => undefined); // observed below; not an unhandled rejection meanwhile
+          write.catch((err: unknown) => (failed ??= { err })); // observed below and at the next page
           pending.push(write);
-          if (pending.length >= PAGES_QUEUED_PER_ENTITY) await pending.shift();
+          await queue.room(MAX_QUEUED_OBJECTS);
         }
       }
       for (const w of pending.splice(0)) await w;
@@ -240,11 +266,30 @@ export async function buildSnapshot(opts: BuildOptions, abort: () => void): Prom
     startLevering = new Date();
     writer.page(() => writeClassTables(ctx, opts.today));
 
+    // actual mode: units are written once the managers are read (their managers and ancestors are derived)
+    const relations = opts.mode === 'actual' ? new UnitRelations() : undefined;
+    const managersRead = settledSignal();
     await allOrFirstError(
       plan.phase2.map((f) => async () => {
-        await each(f.entity, f.doc, f.vars, (objs) =>
-          queue.write(objs, (o) => f.map(ctx, o.uuid, records(o))),
-        );
+        const write = (objs: PagedObject[]) => queue.write(objs, (o) => f.map(ctx, o.uuid, records(o)));
+        if (relations && f.entity === 'org_units') {
+          const units: PagedObject[] = [];
+          await each(f.entity, f.doc, f.vars, (objs) => void units.push(...objs));
+          await managersRead.promise;
+          relations.complete(units.flatMap((o) => records(o)) as MoOrgUnit[]);
+          await write(units);
+        } else if (f.entity === 'managers') {
+          try {
+            await each(f.entity, f.doc, f.vars, (objs) => {
+              relations?.addManagers(objs.flatMap((o) => records(o)));
+              return write(objs);
+            });
+            managersRead.resolve();
+          } catch (err) {
+            managersRead.reject(err);
+            throw err;
+          }
+        } else await each(f.entity, f.doc, f.vars, write);
         await queue.steps(f.tables.flatMap((t) => writer.indexSteps(t)));
       }),
       abort,

@@ -12,6 +12,7 @@ export const exportsCacheLoracache: JobDefinition = {
   toggle: ['crontab.RUN_CACHE_LORACACHE', 'crontab.RUN_LC_FOR_JOBS_DB_EXPORT'],
   description: 'MO actual state → SQLite snapshot (actual_state.db)',
   settings: [...common, actualDbNameSetting as SettingSpec],
+  isolated: { module: new URL('./run.js', import.meta.url).href, export: 'runActual' },
   load: async () => ({ run: (await import('./run.js')).runActual }),
 };
 
@@ -21,6 +22,7 @@ export const exportsHistoricCacheLoracache: JobDefinition = {
   toggle: ['crontab.RUN_CACHE_HISTORIC_LORACACHE'],
   description: 'MO full history → SQLite snapshot (historic.db)',
   settings: common,
+  isolated: { module: new URL('./run.js', import.meta.url).href, export: 'runHistoric' },
   load: async () => ({ run: (await import('./run.js')).runHistoric }),
 };
 
@@ -30,5 +32,6 @@ export const exportsHistoricSkipPastCacheLoracache: JobDefinition = {
   toggle: ['crontab.RUN_CACHE_HISTORIC_SKIP_PAST_LORACACHE'],
   description: 'MO present and future → SQLite snapshot (historic_skip_past.db)',
   settings: common,
+  isolated: { module: new URL('./run.js', import.meta.url).href, export: 'runHistoricSkipPast' },
   load: async () => ({ run: (await import('./run.js')).runHistoricSkipPast }),
 };

@@ -37,12 +37,6 @@ export const ENTITY_FIELDS = {
 
 export type Entity = keyof typeof ENTITY_FIELDS;
 
-/** Extra unit fields in actual mode: own and inherited managers, and the ancestors for the path. */
-const UNIT_ACTUAL_EXTRA =
-  'managers(inherit: false) { uuid responsibility_uuids } ' +
-  'acting: managers(inherit: true) { uuid responsibility_uuids } ' +
-  'ancestors { uuid name parent_uuid }';
-
 const FILTER_TYPE: Record<Entity, string> = {
   facets: 'FacetFilter',
   classes: 'ClassFilter',
@@ -101,10 +95,7 @@ const entities = Object.keys(ENTITY_FIELDS) as Entity[];
 
 /** `current` documents (actual mode; facets, classes and IT systems in every mode). */
 export const CURRENT_QUERIES = Object.fromEntries(
-  entities.map((e) => [
-    e,
-    currentDoc(e, e === 'org_units' ? `${ENTITY_FIELDS[e]} ${UNIT_ACTUAL_EXTRA}` : ENTITY_FIELDS[e]),
-  ]),
+  entities.map((e) => [e, currentDoc(e, ENTITY_FIELDS[e])]),
 ) as Record<Entity, GqlDocument>;
 
 /** `validities` documents (historic modes; classes too, for titles as of each row's validity). */

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import DatabaseCtor, { type Database } from 'better-sqlite3';
-import type { JobPaths } from '../../orchestrator/job.js';
+import type { JobContext, JobPaths } from '../../orchestrator/job.js';
 import type { Settings } from '../../orchestrator/settings-store.js';
 import { scratchPathOf } from '../dry-run.js';
 import { SNAPSHOT_JOB, snapshotPath, type SnapshotMode } from './paths.js';
@@ -127,4 +127,29 @@ export function openSnapshot(opts: OpenSnapshotOptions): SnapshotReader {
     );
   }
   return { db, info, path: file, close: () => db.close() };
+}
+
+/**
+ * Whether this run built the snapshot of `mode` before the job started (its job succeeded earlier in this run):
+ * snapshot-capable jobs then read it instead of MO, so MO is read once a night.
+ */
+export function snapshotBuiltThisRun(
+  ctx: Pick<JobContext, 'succeededThisRun'>,
+  mode: SnapshotMode = 'actual',
+): boolean {
+  return ctx.succeededThisRun.includes(SNAPSHOT_JOB[mode]);
+}
+
+/** Whether the actual snapshot (built this run) holds CPR numbers; false when it cannot be opened. */
+export function snapshotHasCpr(ctx: Pick<JobContext, 'settings' | 'paths'>): boolean {
+  try {
+    const s = openSnapshot({ settings: ctx.settings, paths: ctx.paths });
+    try {
+      return s.info.exportCpr;
+    } finally {
+      s.close();
+    }
+  } catch {
+    return false;
+  }
 }

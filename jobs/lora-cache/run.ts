@@ -16,6 +16,15 @@ import {
   runnerTimezone,
 } from './settings.js';
 
+/** `objects fetched (units 12, persons 40); 900 rows/s`; no "()" before any labelled entity has a count. */
+export function fetchedText(fetched: Record<string, number>, rowsPerSecond: number): string {
+  const parts = Object.entries(fetched)
+    .filter(([e]) => e in ENTITY_LABELS)
+    .map(([e, n]) => `${ENTITY_LABELS[e]} ${n}`)
+    .join(', ');
+  return `objects fetched${parts ? ` (${parts})` : ''}; ${Math.round(rowsPerSecond)} rows/s`;
+}
+
 const ENTITY_LABELS: Record<string, string> = {
   org_units: 'units',
   persons: 'persons',
@@ -59,11 +68,7 @@ export async function runSnapshotJob(ctx: JobContext, mode: SnapshotMode): Promi
         onProgress: (fetched, rows) => {
           const objects = Object.values(fetched).reduce((a, b) => a + b, 0);
           const secs = Math.max((Date.now() - started) / 1000, 0.001);
-          const parts = Object.entries(fetched)
-            .filter(([e]) => e in ENTITY_LABELS)
-            .map(([e, n]) => `${ENTITY_LABELS[e]} ${n}`)
-            .join(', ');
-          ctx.progress(objects, undefined, `objects fetched (${parts}); ${Math.round(rows / secs)} rows/s`);
+          ctx.progress(objects, undefined, fetchedText(fetched, rows / secs));
         },
       },
       () => internal.abort(new Error('another entity failed')),

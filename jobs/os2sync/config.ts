@@ -18,7 +18,7 @@ export interface Os2syncConfig {
   landlineClasses: string[];
   emailClasses: string[];
   xferCpr: boolean;
-  useLcDb: boolean;
+  useLcDb: boolean | 'auto';
   ignoredLevels: string[];
   ignoredTypes: string[];
   autowash: boolean;

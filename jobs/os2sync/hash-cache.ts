@@ -45,6 +45,22 @@ export class HashCache {
     this.dirty = true;
   }
 
+  /** A cache of just these keys' entries (`job-runner listen` syncs a few targets through such a view). */
+  view(keys: Iterable<string>): HashCache {
+    const picked = new Map<string, CacheEntry>();
+    for (const k of keys) {
+      const e = this.entries.get(k);
+      if (e) picked.set(k, e);
+    }
+    return new HashCache(this.file, picked);
+  }
+
+  /** Takes over every entry of a view after its sends. */
+  adopt(view: HashCache): void {
+    for (const [k, e] of view.entries) this.entries.set(k, e);
+    this.dirty = true;
+  }
+
   /** Keys whose last recorded operation is an upsert ("exported earlier", §2.8), for one kind. */
   exportedEarlier(kind: 'orgUnit' | 'user'): { uuid: string; entry: CacheEntry }[] {
     const prefix = `/${kind}/`;

@@ -2,7 +2,7 @@
 import type { JobContext } from '../../orchestrator/job.js';
 import { JobSettingsError } from '../../orchestrator/job.js';
 import { createMoClient, type MoClient } from '../clients/mo.js';
-import { openSnapshot } from '../lora-cache/read.js';
+import { openSnapshot, snapshotBuiltThisRun, snapshotHasCpr } from '../lora-cache/read.js';
 import { assembleModel } from './assemble.js';
 import type { MoModel } from './model.js';
 import { readFromMo } from './read-mo.js';
@@ -21,9 +21,23 @@ function moClient(ctx: JobContext, cfg: Os2syncConfig): MoClient {
   return createMoClient({ settings, env: ctx.env, logger: ctx.logger, signal: ctx.signal });
 }
 
+/**
+ * `use_lc_db`: true → the snapshot; false → MO; auto → the snapshot when it was built earlier in this run (and
+ * holds CPR numbers when `xfer_cpr` needs them), MO otherwise.
+ */
+function readsSnapshot(ctx: JobContext, cfg: Os2syncConfig): boolean {
+  if (cfg.useLcDb !== 'auto') return cfg.useLcDb;
+  if (!snapshotBuiltThisRun(ctx)) return false;
+  if (cfg.xferCpr && !snapshotHasCpr(ctx)) {
+    ctx.logger.info('use_lc_db auto: the snapshot holds no CPR numbers and xfer_cpr is on; reading MO');
+    return false;
+  }
+  return true;
+}
+
 export async function readModel(ctx: JobContext, cfg: Os2syncConfig, today: string): Promise<ReadResult> {
   const needs = { managers: cfg.syncManagers, kles: cfg.enableKle };
-  if (!cfg.useLcDb) {
+  if (!readsSnapshot(ctx, cfg)) {
     const client = moClient(ctx, cfg);
     try {
       const raw = await readFromMo(client, today, needs);

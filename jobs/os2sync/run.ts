@@ -5,14 +5,15 @@
 import type { JobContext, JobResult } from '../../orchestrator/job.js';
 import { JobSettingsError } from '../../orchestrator/job.js';
 import { todayIn } from '../lora-cache/dates.js';
+import { snapshotBuiltThisRun } from '../lora-cache/read.js';
 import { createOs2syncClient, type Os2syncClient } from '../clients/os2sync.js';
 import { fetchHierarchy, startHierarchyRead } from './autowash.js';
 import { buildPayloads, type BuiltPayloads } from './build.js';
 import { loadHashCache } from './hash-cache.js';
+import { waitCacheLock } from './cache-lock.js';
 import { readModel } from './read-model.js';
-import { readConfig } from './config.js';
+import { checkedConfig } from './checked-config.js';
 import { syncPayloads, type ObjectFailure, type SyncOutcome } from './sync.js';
-import { compileTemplates, TemplateSyntaxError } from './templates.js';
 import { MoDataError } from './scope.js';
 import { TemplateFailure } from './user-payload.js';
 
@@ -23,18 +24,32 @@ const MAX_NAMED = 5;
 export async function run(ctx: JobContext): Promise<JobResult> {
   const log = ctx.logger;
   // 1. settings and templates: any error before any request
-  const cfg = readConfig(ctx.settings, ctx.paths);
-  let templates;
-  try {
-    templates = compileTemplates(cfg.templates);
-  } catch (err) {
-    if (err instanceof TemplateSyntaxError) throw new JobSettingsError('os2sync.templates', err.message);
-    throw err;
-  }
-  // 2. hash cache
-  const cache = loadHashCache(cfg.hashCachePath, (m) => log.warn(m));
+  const { cfg, templates } = checkedConfig(ctx.settings, ctx.paths);
   const stub = cfg.apiUrl === 'stub';
   const sending = !ctx.dryRun && !stub;
+  // 2. hash cache, under the lock `job-runner listen` takes per batch (it queues meanwhile, drains after)
+  const lock = sending
+    ? await waitCacheLock(cfg.hashCachePath, 'exports_os2sync', {
+        signal: ctx.signal,
+        onWait: (h) => log.info(`waiting for the hash cache lock held by ${h.what} (pid ${h.pid})`),
+      })
+    : undefined;
+  try {
+    return await runLocked(ctx, cfg, templates, sending, stub);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function runLocked(
+  ctx: JobContext,
+  cfg: ReturnType<typeof checkedConfig>['cfg'],
+  templates: ReturnType<typeof checkedConfig>['templates'],
+  sending: boolean,
+  stub: boolean,
+): Promise<JobResult> {
+  const log = ctx.logger;
+  const cache = loadHashCache(cfg.hashCachePath, (m) => log.warn(m));
   const client: Os2syncClient | undefined = sending
     ? createOs2syncClient({
         baseUrl: cfg.apiUrl,
@@ -83,7 +98,7 @@ export async function run(ctx: JobContext): Promise<JobResult> {
     const why =
       err instanceof TemplateFailure || err instanceof MoDataError
         ? (err as Error).message
-        : `reading ${cfg.useLcDb ? 'the snapshot (or MO)' : 'MO'} failed: ${(err as Error).message}`;
+        : `reading ${cfg.useLcDb === true || (cfg.useLcDb === 'auto' && snapshotBuiltThisRun(ctx)) ? 'the snapshot (or MO)' : 'MO'} failed: ${(err as Error).message}`;
     throw new Error(`${why}; nothing was sent or deleted`);
   }
   reportBuild(built, ctx);

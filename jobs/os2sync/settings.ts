@@ -57,7 +57,12 @@ export const S = {
   }),
   apiUrl: setting({
     key: 'os2sync.api_url',
-    schema: z.union([z.literal('stub'), urlSchema]).transform((u) => u.replace(/\/+$/, '')),
+    schema: z
+      .string()
+      .refine((u) => u === 'stub' || urlSchema.safeParse(u).success, {
+        message: 'expected an http:// or https:// URL, or "stub"',
+      })
+      .transform((u) => u.replace(/\/+$/, '')),
     type: 'URL or "stub"',
     default: 'http://localhost:8081/api',
     description: 'OS2sync REST base (…/api). `stub` = send nothing, log the requests (hash cache untouched)',
@@ -98,11 +103,14 @@ export const S = {
     "Priority list of address types for a user's Email",
   ),
   xferCpr: os2syncBool('os2sync.xfer_cpr', false, 'Send the CPR number as Person.Cpr'),
-  useLcDb: os2syncBool(
-    'os2sync.use_lc_db',
-    false,
-    'Read MO data from the actual-state snapshot instead of MO',
-  ),
+  useLcDb: setting<boolean | 'auto'>({
+    key: 'os2sync.use_lc_db',
+    schema: z.union([z.enum(['auto', 'Auto', 'AUTO']).transform((): 'auto' => 'auto'), boolSchema]),
+    type: 'boolean | "auto"',
+    default: 'auto',
+    description:
+      'Read MO data from the actual-state snapshot instead of MO. `auto`: the snapshot when `exports_cache_loracache` succeeded earlier in this run, MO otherwise; `true`: always the snapshot (and needs that job); `false`: always MO',
+  }),
   ignoredLevels: os2syncUuids(
     'os2sync.ignored.unit_levels',
     'Units with these org_unit_level classes are not exported',

@@ -1,37 +1,37 @@
-/** The shared CSV format (specs/reports.md §5.0): `;`, every field quoted, UTF-8 with BOM, a header row. */
+/**
+ * The shared CSV format (specs/reports.md §5.0): `;`, every field quoted (`"` doubled), UTF-8 with BOM, `\n`
+ * line ends, a header row. Quoting and escaping are csv-stringify's; this module only fixes the options.
+ */
 import fs from 'node:fs';
+import { stringify, type Options } from 'csv-stringify/sync';
 import { cellText, type ReportTable } from './table.js';
 
 const BOM = '\uFEFF';
-const CHUNK = 256 * 1024;
+/** Rows per stringify call, so a large report is never one string in memory. */
+const BATCH = 2000;
 
-function quote(value: string): string {
-  return `"${value.replaceAll('"', '""')}"`;
-}
+const FORMAT: Options = { delimiter: ';', quoted: true, quoted_empty: true, record_delimiter: 'unix' };
 
-function* csvLines(table: ReportTable): Generator<string> {
-  yield table.columns.map((c) => quote(c.header)).join(';') + '\n';
-  for (const row of table.rows) yield row.map((c) => quote(cellText(c))).join(';') + '\n';
+function* csvChunks(table: ReportTable): Generator<string> {
+  yield BOM + stringify([table.columns.map((c) => c.header)], FORMAT);
+  for (let i = 0; i < table.rows.length; i += BATCH) {
+    yield stringify(
+      table.rows.slice(i, i + BATCH).map((row) => row.map(cellText)),
+      FORMAT,
+    );
+  }
 }
 
 /** The whole file as one string (BOM included); for small tables and tests. */
 export function renderCsv(table: ReportTable): string {
-  return BOM + [...csvLines(table)].join('');
+  return [...csvChunks(table)].join('');
 }
 
-/** Writes the file in chunks, so a large report is never one string in memory. */
+/** Writes the file in batches of rows. */
 export function writeCsv(table: ReportTable, file: string): void {
   const fd = fs.openSync(file, 'w');
   try {
-    let buffer = BOM;
-    for (const line of csvLines(table)) {
-      buffer += line;
-      if (buffer.length >= CHUNK) {
-        fs.writeSync(fd, buffer, null, 'utf8');
-        buffer = '';
-      }
-    }
-    if (buffer) fs.writeSync(fd, buffer, null, 'utf8');
+    for (const chunk of csvChunks(table)) fs.writeSync(fd, chunk, null, 'utf8');
   } finally {
     fs.closeSync(fd);
   }

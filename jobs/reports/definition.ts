@@ -9,6 +9,7 @@ export const reportsEngagementsManagers: JobDefinition = {
   description: '"Engagementer og ledere" (and the CPR variant) as CSV and XLSX',
   needs: () => ['exports_cache_loracache'],
   settings: [...engagementsManagersSettings, ...moClientSettings],
+  isolated: { module: new URL('./run-engagements-managers.js', import.meta.url).href },
   load: () => import('./run-engagements-managers.js'),
 };
 
@@ -19,6 +20,7 @@ export const reportsCsv: JobDefinition = {
   description: 'The five shared CSV reports',
   needs: () => ['exports_cache_loracache'],
   settings: [...csvReportsSettings, ...moClientSettings],
+  isolated: { module: new URL('./run-csv.js', import.meta.url).href },
   load: () => import('./run-csv.js'),
 };
 
@@ -29,5 +31,6 @@ export const reportsInvalidCpr: JobDefinition = {
   description: 'Persons with a missing, malformed or impossible CPR number (fictive ones flagged)',
   needs: () => ['exports_cache_loracache'],
   settings: [...invalidCprSettings, ...moClientSettings],
+  isolated: { module: new URL('./run-invalid-cpr.js', import.meta.url).href },
   load: () => import('./run-invalid-cpr.js'),
 };

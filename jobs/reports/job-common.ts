@@ -6,6 +6,7 @@ import { openSnapshot, type SnapshotReader } from '../lora-cache/read.js';
 import type { BirthDate } from './cpr.js';
 import { uploadReports, writeReport, type Uploader } from './output.js';
 import { formatsSetting, outputDirSetting, uploadToMoSetting } from './settings.js';
+import type { SnapshotData } from './snapshot-data.js';
 import type { ReportTable } from './table.js';
 
 /** Opens the actual-state snapshot; refuses one older than this run when the snapshot job ran in it. */
@@ -96,4 +97,18 @@ export async function deliver(ctx: JobContext, sources: TableSource[]): Promise<
   }
   ctx.logger.info(`uploaded ${outputs.length} files to MO's file store`);
   return { outputs, uploaded: outputs.length, rows };
+}
+
+/**
+ * The rule of docs/jobs/reports.md: a unit whose parent has ended (is not in the actual-state snapshot) is shown as
+ * a top-level unit, with one warning per such unit in the job's log; returns the summary for the job's status.
+ */
+export function warnEndedParents(ctx: JobContext, data: Pick<SnapshotData, 'endedParent'>): string[] {
+  for (const { unit, parent } of data.endedParent) {
+    ctx.logger.warn(
+      `unit "${unit.name}" (${unit.uuid}) is shown as a top-level unit: its parent ${parent} has ended (not in the snapshot)`,
+    );
+  }
+  const n = data.endedParent.length;
+  return n ? [`${n} unit${n === 1 ? '' : 's'} shown as top-level: parent ended (see the job log)`] : [];
 }

@@ -1,6 +1,6 @@
 /** reports_csv: the five shared reports of specs/reports.md §5.1, from the snapshot. */
 import type { JobContext, JobResult } from '../../orchestrator/job.js';
-import { deliver, openReportSnapshot } from './job-common.js';
+import { deliver, openReportSnapshot, warnEndedParents } from './job-common.js';
 import * as s from './settings.js';
 import { buildSharedReports } from './shared-reports.js';
 import { readSnapshotData } from './snapshot-data.js';
@@ -11,8 +11,11 @@ export async function run(ctx: JobContext): Promise<JobResult> {
   const includeCpr = ctx.settings.value(s.includeCprSetting);
   const snapshot = openReportSnapshot(ctx);
   let tables;
+  let warnings: string[];
   try {
-    tables = buildSharedReports(readSnapshotData(snapshot.db), {
+    const data = readSnapshotData(snapshot.db);
+    warnings = warnEndedParents(ctx, data);
+    tables = buildSharedReports(data, {
       ...(orgName ? { orgName } : {}),
       ...(payOrgName ? { payOrgName } : {}),
       includeCpr,
@@ -25,6 +28,7 @@ export async function run(ctx: JobContext): Promise<JobResult> {
   return {
     counters: { rows, files: outputs.length, uploaded },
     outputs,
+    warnings,
     message: `${tables.length} reports, ${rows} rows${uploaded ? `, ${uploaded} files uploaded to MO` : ''}`,
   };
 }

@@ -6,7 +6,7 @@ import {
   withCprTable,
   type EngagementsManagersConfig,
 } from './engagements-managers.js';
-import { deliver, openReportSnapshot, runDate } from './job-common.js';
+import { deliver, openReportSnapshot, runDate, warnEndedParents } from './job-common.js';
 import * as s from './settings.js';
 import { readSnapshotData } from './snapshot-data.js';
 
@@ -39,7 +39,9 @@ export async function run(ctx: JobContext): Promise<JobResult> {
         'the snapshot was built without CPR numbers (exporters.actual_state.export_cpr); CPR-nummer and Alder are empty',
       );
     }
-    lines = buildLines(readSnapshotData(snapshot.db, { contacts: 'first-email' }), cfg);
+    const data = readSnapshotData(snapshot.db, { contacts: 'first-email' });
+    warnings.push(...warnEndedParents(ctx, data));
+    lines = buildLines(data, cfg);
   } finally {
     snapshot.close();
   }

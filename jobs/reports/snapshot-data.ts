@@ -53,6 +53,8 @@ export interface SnapshotData {
   units: Map<string, Unit>;
   children: Map<string, Unit[]>;
   roots: Unit[];
+  /** Roots only because their parent is not in the snapshot (it has ended): shown as top-level units. */
+  endedParent: { unit: Unit; parent: string }[];
   persons: Map<string, Person>;
   /** Engagements per unit, in snapshot order. */
   engagementsByUnit: Map<string, Engagement[]>;
@@ -80,7 +82,7 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-function readUnits(db: Database): Pick<SnapshotData, 'units' | 'children' | 'roots'> {
+function readUnits(db: Database): Pick<SnapshotData, 'units' | 'children' | 'roots' | 'endedParent'> {
   const units = new Map<string, Unit>();
   const rows = db
     .prepare(
@@ -103,12 +105,16 @@ function readUnits(db: Database): Pick<SnapshotData, 'units' | 'children' | 'roo
   }
   const children = new Map<string, Unit[]>();
   const roots: Unit[] = [];
+  const endedParent: SnapshotData['endedParent'] = [];
   for (const u of units.values()) {
     // A parent outside the snapshot makes the unit a root rather than losing it.
     if (u.parent && units.has(u.parent) && u.parent !== u.uuid) push(children, u.parent, u);
-    else roots.push(u);
+    else {
+      roots.push(u);
+      if (u.parent && !units.has(u.parent)) endedParent.push({ unit: u, parent: u.parent });
+    }
   }
-  return { units, children, roots };
+  return { units, children, roots, endedParent };
 }
 
 export function readPersonsOnly(db: Database): Map<string, Person> {

@@ -1,12 +1,28 @@
 import type { JobDefinition } from '../../orchestrator/job.js';
+import { toggleOn } from '../../orchestrator/setting-spec.js';
+import type { Settings } from '../../orchestrator/settings-store.js';
 import { moClientSettings } from '../clients/mo-settings.js';
+
+const TOGGLE = 'crontab.RUN_MO_DATA_SANITY_CHECK';
+
+/**
+ * DIPEX's default: on unless the toggle says otherwise. Unset counts as on only when `mora.base` is set, since
+ * a runner with no MO configured (command jobs only) has nothing to check.
+ */
+function sanityEnabled(s: Settings): boolean {
+  const v = s.get(TOGGLE);
+  if (v === undefined || v === null || v === '') return s.has('mora.base');
+  return toggleOn(v);
+}
 
 export const sanityCheckMoData: JobDefinition = {
   name: 'sanity_check_mo_data',
   stage: 'pre',
-  toggle: ['crontab.RUN_MO_DATA_SANITY_CHECK'],
+  toggle: [TOGGLE],
   description: 'Informational: duplicate class user_keys within a facet, duplicate CPR numbers',
   informational: true,
+  enabled: sanityEnabled,
   settings: moClientSettings,
+  isolated: { module: new URL('./run.js', import.meta.url).href },
   load: () => import('./run.js'),
 };

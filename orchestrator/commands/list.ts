@@ -1,9 +1,11 @@
 /** `job-runner list [--json]`: every job with stage, enabled, prerequisites and toggle. Imports no job code. */
 import { buildGraph, isEnabled } from '../plan.js';
 import { type GlobalOptions, loadContext, table } from './context.js';
+import { dipexWarnings } from '../../jobs/dipex.js';
 
 export interface ListOptions extends GlobalOptions {
   json?: boolean;
+  wide?: boolean;
 }
 
 export async function listAction(opts: ListOptions): Promise<number> {
@@ -32,8 +34,9 @@ export async function listAction(opts: ListOptions): Promise<number> {
       i.toggle.join(' | '),
     ]);
   }
-  table(rows).forEach((l) => ctx.out(l));
+  table(rows, { wrap: [0, 3, 4], wide: opts.wide }).forEach((l) => ctx.out(l));
   for (const p of graph.problems)
     process.stderr.write(`warning: ${p.job ? `${p.job}: ` : ''}${p.key}: ${p.message}\n`);
+  for (const w of dipexWarnings(ctx.settings, ctx.jobs)) process.stderr.write(`warning: ${w}\n`);
   return 0;
 }

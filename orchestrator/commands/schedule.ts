@@ -20,6 +20,8 @@ import {
 import { scheduleHistory } from '../scheduler/history-adapter.js';
 import { nodeCronTicker } from '../scheduler/node-cron-ticker.js';
 import { catchUpSpec } from '../scheduler/settings.js';
+import { isoWithOffset } from '../zoned-time.js';
+import { timeZoneOf } from '../status-table.js';
 
 export interface ScheduleOptions {
   settings: Settings;
@@ -43,11 +45,12 @@ const realTimers: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-function consoleLogger(): Logger {
+/** Daemon lines to the journal, stamped in runner.timezone with its offset like every other log line. */
+function consoleLogger(timeZone: string): Logger {
   return winston.createLogger({
     level: 'info',
     format: winston.format.combine(
-      winston.format.timestamp(),
+      winston.format.timestamp({ format: () => isoWithOffset(new Date(), timeZone) }),
       winston.format.printf((i) => `${String(i.timestamp)} ${i.level} ${String(i.message)}`),
     ),
     transports: [new winston.transports.Console()],
@@ -56,7 +59,7 @@ function consoleLogger(): Logger {
 
 /** Resolves with the process exit code: 0 after a clean stop, 2 on a settings error. */
 export async function scheduleAction(opts: ScheduleOptions): Promise<number> {
-  const logger = opts.logger ?? consoleLogger();
+  const logger = opts.logger ?? consoleLogger(timeZoneOf(opts.settings));
   let daemon: ScheduleDaemon;
   let close = (): void => undefined;
   try {

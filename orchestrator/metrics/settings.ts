@@ -1,10 +1,10 @@
 /** Settings of the Prometheus pushgateway observer. */
 import { z } from 'zod';
-import { setting, type SettingSpec } from '../setting-spec.js';
+import { setting, urlSchema, type SettingSpec } from '../setting-spec.js';
 
 export const promApiSpec = setting<string>({
   key: 'crontab.CRON_LOG_PROM_API',
-  schema: z.string().url(),
+  schema: urlSchema,
   type: 'URL',
   description:
     "Prometheus Pushgateway base URL including `/metrics/job`, e.g. `http://localhost:9091/metrics/job` (DIPEX's key). " +

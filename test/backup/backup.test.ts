@@ -158,6 +158,20 @@ describe('backup: pre_backup and post_backup', () => {
     expect(await listEntries(path.join(s.backupDir, ARCHIVE))).to.deep.equal([`before/${rel(s.runDb)}`]);
   });
 
+  it('crontab.RUN_DB_BACKUP false (as in DIPEX) turns the snapshot off: no age guard, not archived', async () => {
+    fs.rmSync(s.snapshot);
+    const pre = await runPreBackup(s.ctx('pre_backup', { 'crontab.RUN_DB_BACKUP': false }));
+    expect(pre.message).to.equal('1 files staged; snapshot not checked (crontab.RUN_DB_BACKUP is false)');
+    await postBackupWith(s.ctx('post_backup', { 'crontab.RUN_DB_BACKUP': false }), []);
+    expect(await listEntries(path.join(s.backupDir, ARCHIVE))).to.deep.equal([`before/${rel(s.runDb)}`]);
+    // "true", as DIPEX's files say it, keeps the guard
+    let error: Error | undefined;
+    await runPreBackup(s.ctx('pre_backup', { 'crontab.RUN_DB_BACKUP': 'true' })).catch(
+      (e: Error) => (error = e),
+    );
+    expect(error?.message).to.match(/^crontab\.SNAPSHOT_LORA: database snapshot .* does not exist/);
+  });
+
   it('post_backup without pre_backup still writes the archive, with a warning', async () => {
     fs.mkdirSync(path.dirname(s.stateFile), { recursive: true });
     fs.writeFileSync(s.stateFile, 'x');

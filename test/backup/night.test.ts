@@ -9,7 +9,9 @@ import { commandJobs } from '../../jobs/command.js';
 import { makeTempDir } from '../helpers/job-context.js';
 
 /** Backups inside a real night (engine, plan, command jobs) */
-describe('backup in a night', () => {
+describe('backup in a night', function () {
+  // pre_backup and post_backup each run in a node process of their own
+  this.timeout(60_000);
   let root: string;
   beforeEach(() => {
     root = makeTempDir('jr-backup-night-');

@@ -133,7 +133,7 @@ describe('job-runner run: signals, background children, the lease lock (spawned)
     expect(refused.code).to.equal(3);
     expect(refused.stderr.trim().split('\n')).to.have.length(1);
     expect(refused.stderr).to.contain(
-      'host pod-night-a1b2, pid 1, started 2026-12-01T01:00:00.000Z, run r-pod',
+      'host pod-night-a1b2, pid 1, started 2026-12-01T02:00:00+01:00, run r-pod',
     );
     // the pod was evicted: its heartbeat expires and the next night takes over
     holder('2026-12-01T01:10:00.000Z');
@@ -169,8 +169,8 @@ describe('job-runner run: signals, background children, the lease lock (spawned)
       }),
     );
     const status = await cli(sb, ['status']);
-    expect(status.stdout).to.contain(
-      'run evicted: running (but its runner is gone: run.lock holds no live lease for it)',
+    expect(status.stdout).to.match(
+      /^run evicted \([^)]*\): running \(but its runner is gone: run\.lock holds no live lease for it\)/m,
     );
     const next = await cli(sb, ['run']);
     expect(next.code, next.stderr).to.equal(0);

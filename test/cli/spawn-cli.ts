@@ -5,7 +5,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeTempDir } from '../helpers/job-context.js';
 
-export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The repository root (nearest package.json above), also when this module runs from dist/ (benches). */
+export const repo = ((): string => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
 export const bin = path.join(repo, 'bin', 'job-runner');
 
 export interface Sandbox {

@@ -41,6 +41,8 @@ export function makeJobContext(
     signal?: AbortSignal;
     env?: Record<string, string>;
     runStartedAt?: Date;
+    /** Jobs that succeeded earlier in the run (default none). */
+    succeededThisRun?: string[];
   } = {},
 ): TestJobContext {
   const state = opts.stateDir ?? makeTempDir();
@@ -65,6 +67,7 @@ export function makeJobContext(
     progress: (done, total, what) => progressCalls.push({ done, total, what }),
     env: opts.env ?? {},
     prerequisitesRanThisRun: true,
+    succeededThisRun: opts.succeededThisRun ?? [],
     logLines: memory.lines,
     progressCalls,
     cleanup: () => fs.rmSync(state, { recursive: true, force: true }),

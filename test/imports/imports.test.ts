@@ -169,6 +169,29 @@ describe('import jobs', function () {
       expect(emulator.sdChangedAt.triggers).to.equal(1);
     });
 
+    it('logs the state and the time waited every progress_interval while the run goes on', async () => {
+      emulator.configure('sdChangedAt', { outcome: 'ok', startDelayMs: 0, runTimeMs: 600 });
+      const { result, ctx } = await runJob(importsSdChangedAt, {
+        'imports.sd_changed_at.progress_interval': '100ms',
+        'imports.sd_changed_at.poll_interval': '250ms',
+        'imports.sd_changed_at.poll_max_interval': '250ms',
+        'imports.sd_changed_at.timeout': '5s',
+      });
+      expect(result?.message).to.match(/finished ok/);
+      const waiting = ctx.logLines
+        .map((l) => l.message)
+        .filter((m) => m.startsWith('waiting for SD changed-at'));
+      // more progress lines than state changes: the job says it is alive between polls
+      expect(waiting.length).to.be.at.least(2);
+      expect(waiting.at(-1)).to.match(/^waiting for SD changed-at: state running after \d+ms \(\d+ polls\)$/);
+      const before = waiting.length;
+      await new Promise((r) => setTimeout(r, 250));
+      expect(
+        ctx.logLines.filter((l) => l.message.startsWith('waiting for')).length,
+        'stops at the end',
+      ).to.equal(before);
+    });
+
     it('fails at once on failure', async () => {
       emulator.configure('sdChangedAt', { outcome: 'failure', startDelayMs: 0, runTimeMs: 60 });
       const { error, ms } = await runJob(importsSdChangedAt, { 'imports.sd_changed_at.timeout': '5s' });

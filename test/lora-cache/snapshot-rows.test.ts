@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import type { Fixture } from '../fixtures/types.js';
 import type { TestJobContext } from '../helpers/job-context.js';
-import { runActual } from '../../jobs/lora-cache/run.js';
+import { fetchedText, runActual } from '../../jobs/lora-cache/run.js';
 import { openSnapshot } from '../../jobs/lora-cache/read.js';
 import { snapshotTables, quoteIdent } from '../../jobs/lora-cache/schema.js';
 import type { JobResult } from '../../orchestrator/job.js';
@@ -69,6 +69,13 @@ describe('lora-cache snapshot rows (actual mode, fixture S)', function () {
     const last = ctx.progressCalls[ctx.progressCalls.length - 1];
     expect(last.what).to.match(/^objects fetched \(.*persons 300.*\); \d+ rows\/s$/);
     expect(last.done).to.be.greaterThan(2000);
+    for (const call of ctx.progressCalls) expect(call.what).not.to.contain('()');
+  });
+
+  it('progress before any labelled entity has a count has no empty "()"', () => {
+    expect(fetchedText({}, 0)).to.equal('objects fetched; 0 rows/s');
+    expect(fetchedText({ classes: 40 }, 12.4)).to.equal('objects fetched; 12 rows/s');
+    expect(fetchedText({ classes: 40, persons: 3 }, 1)).to.equal('objects fetched (persons 3); 1 rows/s');
   });
 
   it('brugere: names, CPR and validity of a person', () => {

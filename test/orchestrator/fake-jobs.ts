@@ -47,3 +47,16 @@ export const sleep = (ms: number, signal?: AbortSignal) =>
       reject(new Error(`aborted: ${String(signal.reason)}`));
     });
   });
+
+/** A built-in-style job that runs isolated in its own process: `exportName` of test/orchestrator/isolated-jobs.ts. */
+export function isolatedJob(
+  name: string,
+  stage: Stage,
+  exportName: string,
+  opts: Omit<FakeOpts, 'run'> = {},
+): JobDefinition {
+  return {
+    ...fakeJob(name, stage, opts),
+    isolated: { module: new URL('./isolated-jobs.js', import.meta.url).href, export: exportName },
+  };
+}

@@ -15,7 +15,7 @@ describe('progress', () => {
   it('throttles progress to one log line per interval, plus the final one', async () => {
     const mem = new Memory();
     const logger = winston.createLogger({ transports: [mem] });
-    const sink = progressSink(logger, 'job', { tty: false, logEveryMs: 50 });
+    const sink = progressSink(logger, 'job', { logEveryMs: 50 });
     for (let i = 1; i <= 1000; i++) sink.report(i, 2000, 'persons');
     expect(mem.lines).to.deep.equal(['progress: 1/2000 persons (0 %)']);
     await new Promise((r) => setTimeout(r, 60));

@@ -114,12 +114,16 @@ describe('runJobs', () => {
     expect(warn).to.contain('exp needs cache, whose last run failed');
 
     const resumed = await runJobs({ ...base, trigger: 'resume', resume: true });
-    // the last finished run is the single-job run, where everything succeeded
-    expect(resumed.jobs).to.deep.equal([]);
+    // the night, not the single-job rerun, is resumed; exp has succeeded since, so only cache is left
+    expect(resumed.jobs.map((j) => [j.name, j.status])).to.deep.equal([['cache', 'succeeded']]);
 
     const h = openHistory(path.join(settings.get('runner.state_dir') as string, 'history.sqlite'));
     const runs = h.listRuns(10);
-    expect(runs.map((r) => r.status)).to.deep.equal(['succeeded', 'failed']);
+    expect(runs.map((r) => r.status)).to.deep.equal(['succeeded', 'succeeded', 'failed']);
+    expect(runs.map((r) => r.kind)).to.deep.equal(['resume', 'jobs', 'night']);
+    expect(runs[0]!.resumes).to.equal(first.runId);
+    expect(runs[1]!.selection).to.deep.equal(['exp']);
+    expect(h.jobCounts(first.runId)).to.deep.equal({ succeeded: 2, failed: 1, skipped: 1 });
     const jobsOfFirst = h.jobsOfRun(first.runId);
     expect(jobsOfFirst.map((j) => j.name)).to.deep.equal(['imp', 'cache', 'exp', 'rep']);
     expect(jobsOfFirst[1]).to.include({ status: 'failed', message: 'boom' });

@@ -130,4 +130,78 @@ describe('settings', () => {
     fs.chmodSync(dir, 0o707);
     expect(() => checkTrust([file, dir])).to.throw(TrustError, dir);
   });
+
+  it('reports a JSON syntax error by line and column, never echoing the text', () => {
+    const dir = makeTempDir();
+    const file = path.join(dir, 'settings.json');
+    fs.writeFileSync(file, '{\n  "crontab.CLIENT_SECRET": "abc123secret"\n  "next": 1\n}');
+    try {
+      loadSettings({ file, env: {}, cwd: dir });
+      expect.fail('loaded');
+    } catch (err) {
+      expect(err).to.be.instanceOf(SettingsProblemsError);
+      expect((err as Error).message).to.equal(
+        `settings: ${file}: not valid JSON (CommaExpected at line 3, column 3)`,
+      );
+    }
+  });
+
+  it('refuses a file that is not UTF-8 naming the byte offset (a real U+FFFD before it is fine)', () => {
+    const dir = makeTempDir();
+    const file = path.join(dir, 'settings.json');
+    const head = Buffer.from('{"a": "\uFFFDæ');
+    fs.writeFileSync(file, Buffer.concat([head, Buffer.from([0xc3, 0x28]), Buffer.from('"}')]));
+    expect(() => loadSettings({ file, env: {}, cwd: dir })).to.throw(
+      SettingsProblemsError,
+      `not valid UTF-8 (byte offset ${head.length})`,
+    );
+    fs.writeFileSync(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a": "ø\uFFFD"}')]));
+    expect(loadSettings({ file, env: {}, cwd: dir }).get('a')).to.equal('ø\uFFFD');
+  });
+
+  it('names the environment variable of an override that fails validation', () => {
+    const dir = makeTempDir();
+    const file = path.join(dir, 'settings.json');
+    fs.writeFileSync(file, '{"runner.keep_days": 5}');
+    const s = loadSettings({ file, env: { Runner_Keep_Days: 'many' }, cwd: dir });
+    expect(validateSettings(s, [])).to.deep.equal([
+      {
+        key: 'runner.keep_days',
+        message: 'Invalid input (expected integer) (set by environment variable Runner_Keep_Days)',
+      },
+    ]);
+    const fromFile = loadSettings({ file, env: {}, cwd: dir }).with({ 'runner.keep_days': 'many' });
+    expect(validateSettings(fromFile, [])[0]!.message).not.to.include('environment');
+  });
+
+  describe('trust', () => {
+    it('refuses a file owned by another user, accepts one owned by root or the runner', () => {
+      const dir = makeTempDir();
+      const file = path.join(dir, 'settings.json');
+      fs.writeFileSync(file, '{}', { mode: 0o600 });
+      fs.chownSync(file, 4242, 4242);
+      expect(() => checkTrust([file])).to.throw(TrustError, `is owned by uid 4242`);
+      expect(() => checkTrust([file], { uid: 4242 })).not.to.throw();
+      fs.chownSync(file, 0, 0);
+      expect(() => checkTrust([file], { uid: 4242 })).not.to.throw();
+    });
+
+    it('refuses a path below a group/other-writable directory unless it is sticky, following symlinks', () => {
+      const outer = makeTempDir();
+      const open = path.join(outer, 'open');
+      fs.mkdirSync(path.join(open, 'etc'), { recursive: true });
+      fs.chmodSync(open, 0o777);
+      const file = path.join(open, 'etc', 'settings.json');
+      fs.writeFileSync(file, '{}', { mode: 0o600 });
+      expect(() => checkTrust([file])).to.throw(TrustError, `is inside ${open}, which is writable`);
+      const notYet = path.join(open, 'etc', 'var', 'deeper');
+      expect(() => checkTrust([notYet])).to.throw(TrustError, `chmod go-w ${open}`);
+      fs.chmodSync(open, 0o1777);
+      expect(() => checkTrust([file, notYet])).not.to.throw();
+      fs.chmodSync(open, 0o775);
+      const link = path.join(makeTempDir(), 'settings.json');
+      fs.symlinkSync(file, link);
+      expect(() => checkTrust([link])).to.throw(TrustError, `${link} (${file}) is inside ${open}`);
+    });
+  });
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
+import Database from 'better-sqlite3';
 import { run as runCsv } from '../../jobs/reports/run-csv.js';
 import { run as runInvalidCpr } from '../../jobs/reports/run-invalid-cpr.js';
 import { makeJobContext, type TestJobContext } from '../helpers/job-context.js';
@@ -201,6 +202,26 @@ describe('reports_csv on the hand-made snapshot', () => {
     const [, ...units] = report(ctx, 'Organisationsenheder OS2mo');
     expect(units.map((r) => r[1])).to.include.members(['Kommune', 'SD Løn', 'Løn afd']);
     expect(units.find((r) => r[1] === 'SD Løn')![4]).to.equal('2030-12-31');
+  });
+
+  it('shows a unit whose parent has ended as a top-level unit, with one warning naming it, its uuid and the parent', async () => {
+    ctx = context('reports_csv', {});
+    const orphan = '00000000-0000-4000-8000-0000000000ab';
+    const endedParent = '00000000-0000-4000-8000-0000000000ee';
+    const db = new Database(path.join(ctx.paths.cache, 'actual_state.db'));
+    db.prepare(
+      `INSERT INTO enheder (uuid, navn, bvn, "forældreenhed_uuid", enhedstype_uuid, enhedstype_titel, startdato, slutdato)
+       VALUES (?, 'Gammel afdeling', 'GAMMEL', ?, 't-Afdeling', 'Afdeling', '2020-01-01', '9999-12-31')`,
+    ).run(orphan, endedParent);
+    db.close();
+    const result = await runCsv(ctx);
+    const warnings = ctx.logLines.filter((l) => l.level === 'warn').map((l) => l.message);
+    expect(warnings).to.deep.equal([
+      `unit "Gammel afdeling" (${orphan}) is shown as a top-level unit: its parent ${endedParent} has ended (not in the snapshot)`,
+    ]);
+    expect(result.warnings).to.deep.equal(['1 unit shown as top-level: parent ended (see the job log)']);
+    const [, ...units] = report(ctx, 'Organisationsenheder OS2mo');
+    expect(units.map((r) => r[1])).to.include('Gammel afdeling');
   });
 
   it('fails with one line naming reports.org_name when not exactly one root matches', async () => {

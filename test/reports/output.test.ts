@@ -38,6 +38,21 @@ describe('report output', () => {
     );
   });
 
+  it('a CSV larger than one write batch is the same bytes as the whole table rendered at once', async () => {
+    const rows = Array.from(
+      { length: 4501 },
+      (_, i) => [`navn ${i} "x"`, i, null, i % 2 ? 'a;b' : ''] as const,
+    );
+    const table: ReportTable = { ...sample(), rows: rows.map((r) => [...r]) };
+    const [csv] = await writeReport(table, { dir, formats: ['csv'] });
+    const text = fs.readFileSync(csv!, 'utf8');
+    expect(text).to.equal(renderCsv(table));
+    const lines = text.slice(1).split('\n');
+    expect(lines).to.have.length(4503); // header, 4501 rows, the empty string after the last \n
+    expect(lines[2001]).to.equal('"navn 2000 ""x""";"2000";"";""');
+    expect(lines[2002]).to.equal('"navn 2001 ""x""";"2001";"";"a;b"');
+  });
+
   it('writes XLSX that reads back with a bold header, autofilter, fitted widths, numbers and dates', async () => {
     const [csv, xlsx] = await writeReport(sample(), { dir, formats: ['csv', 'xlsx'] });
     expect(path.basename(csv!)).to.equal('Prøve rapport.csv');

@@ -8,10 +8,12 @@ export interface AuthOptions {
   tokenLifetimeSeconds?: number;
   /** Realm name (default `mo`). */
   realm?: string;
+  /** The Keycloak client's `uuid` claim (MO's actor and event owner); null = no claim. */
+  actorUuid?: string | null;
 }
 
 export type TokenCheck =
-  | { ok: true }
+  | { ok: true; uuid?: unknown }
   | { ok: false; message: 'Not authenticated' | 'Signature verification failed' | 'Signature has expired' };
 
 const b64 = (x: Buffer | string): string => Buffer.from(x).toString('base64url');
@@ -51,6 +53,7 @@ export class TokenIssuer {
         exp: now + expiresInSeconds,
         azp: this.options.clientId,
         jti: crypto.randomUUID(),
+        ...(this.options.actorUuid ? { uuid: this.options.actorUuid } : {}),
       }),
     );
     const sig = b64(crypto.createHmac('sha256', this.key).update(`${header}.${payload}`).digest());
@@ -87,6 +90,6 @@ export class TokenIssuer {
     }
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp: number };
     if (claims.exp * 1000 <= this.clock()) return { ok: false, message: 'Signature has expired' };
-    return { ok: true };
+    return { ok: true, uuid: (claims as { uuid?: unknown }).uuid };
   }
 }

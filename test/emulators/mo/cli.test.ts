@@ -51,7 +51,7 @@ describe('MO emulator CLI', function () {
     const p = run(['--size', 'XL']);
     const code = await p.exit;
     expect(code).to.not.equal(0);
-    expect(p.stderr()).to.match(/--size must be S, M or L/);
+    expect(p.stderr()).to.match(/--size must be S, M, L or 2xL/);
   });
 
   it('startMoEmulatorProcess: a child process controlled over HTTP (counters, faults, mutatePersons, reset)', async () => {

@@ -16,7 +16,7 @@ const int = (name: string) => (v: string) => {
 
 const program = new Command('mo-emulator')
   .description('OS2mo GraphQL v29 emulator with a Keycloak token endpoint, serving a synthetic municipality')
-  .option('--size <size>', 'fixture size: S, M or L', 'S')
+  .option('--size <size>', 'fixture size: S, M, L or 2xL', 'S')
   .option('--seed <n>', 'fixture seed', int('--seed'), 1)
   .option('--today <date>', "MO's now, YYYY-MM-DD (default: today)")
   .option('--dirty', 'include dirty-data cases in the fixture', false)
@@ -42,7 +42,7 @@ const o = program.opts<{
   latency: number;
   failureRate: number;
 }>();
-if (!['S', 'M', 'L'].includes(o.size)) program.error('--size must be S, M or L');
+if (!['S', 'M', 'L', '2xL'].includes(o.size)) program.error('--size must be S, M, L or 2xL');
 if (o.clientId && !o.clientSecret) program.error('--client-secret is required with --client-id');
 
 const fixture = generateFixture({

@@ -12,10 +12,15 @@ import type { Fixture, FixtureSize, ISODate } from '../../fixtures/types.js';
 import type { AuthOptions } from './auth.js';
 import type { MoFaults } from './faults.js';
 import { MoServer, type MoCounters, type RequestLogEntry } from './server.js';
+import type { EventSystem, EventSystemOptions } from './events.js';
+import type { MoChanges } from './changes.js';
 
 export type { MoFaults } from './faults.js';
 export type { AuthOptions } from './auth.js';
 export type { MoCounters, RequestLogEntry } from './server.js';
+export { DEFAULT_ACTOR } from './server.js';
+export type { EventSystem, EventSystemOptions } from './events.js';
+export type { MoChanges } from './changes.js';
 
 export interface MoEmulatorOptions extends MoFaults {
   /** The data to serve; default generateFixture({size, seed}). */
@@ -33,6 +38,10 @@ export interface MoEmulatorOptions extends MoFaults {
   versions?: number[];
   /** Largest accepted upload (default 50 MB). */
   maxUploadBytes?: number;
+  /** The caller's actor (event owner) when auth is off; null = a token without a uuid claim. With auth, `auth.actorUuid`. */
+  actorUuid?: string | null;
+  /** The event system: silenced-event mode and generator delay (default 0: events at once). */
+  events?: EventSystemOptions;
 }
 
 export interface MoEmulator {
@@ -57,6 +66,12 @@ export interface MoEmulator {
   advanceClock(seconds: number): void;
   /** Change the signing key: earlier tokens fail with "Signature verification failed". */
   rotateSigningKey(): void;
+  /** The event system (listeners, pending rows, clock, lost fetches, stats). */
+  events: EventSystem;
+  /** Data changes as MO's writers make them, each followed by the generator's events. */
+  changes: MoChanges;
+  /** MO's date ("now") at the moment. */
+  today(): ISODate;
   /** Zero counters and log, drop uploads, clear cached results and faults' per-field call counts. Call after mutating the fixture. */
   reset(): void;
   /** Rebuild indexes after adding or removing fixture objects. */
@@ -96,6 +111,8 @@ export async function startMoEmulator(opts: MoEmulatorOptions = {}): Promise<MoE
     } as MoFaults,
     versions: opts.versions ?? [29],
     maxUploadBytes: opts.maxUploadBytes ?? 50 * 1024 * 1024,
+    actorUuid: opts.actorUuid,
+    events: opts.events,
   };
   const server = new MoServer(options);
   const host = opts.host ?? '127.0.0.1';
@@ -109,6 +126,9 @@ export async function startMoEmulator(opts: MoEmulatorOptions = {}): Promise<MoE
     counters: server.counters,
     requestLog: server.requestLog,
     uploads: server.uploads,
+    events: server.events,
+    changes: server.changes,
+    today: () => server.options.now,
     setFaults: (faults) => {
       options.faults = { ...faults };
     },

@@ -1,6 +1,7 @@
 import type { EntityName, ISODate } from '../../fixtures/types.js';
 import { argsWindow, filterWindow, parseDateInput, toMoDateTime, type Window } from './dates.js';
 import { matchingObjects, type Filter, type FilterScope } from './filters.js';
+import type { EventSystem } from './events.js';
 import { page, type PageArgs } from './paging.js';
 import {
   validityAtDate,
@@ -20,6 +21,12 @@ export interface RequestContext extends FilterScope {
   shortPages: boolean;
   /** Called at the start of every root field; throws an injected error when the faults say so. */
   onRootField(field: string): void;
+  /** The event system, the caller's owner UUID (listeners, fetch, ack) and what `me.actor.uuid` answers. */
+  events: EventSystem;
+  owner: string;
+  actorUuid: string;
+  /** Set by a resolver when the answer must be lost (fault: a lost event_fetch response). */
+  dropResponse?: boolean;
 }
 
 export type Args = Record<string, unknown> & PageArgs & { filter?: Filter | null };

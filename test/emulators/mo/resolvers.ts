@@ -7,6 +7,7 @@ import { pagedResponses, responseResolvers, type RequestContext, type Resolver }
 import { validityAtDate, type AnyObject } from './store.js';
 import { ENTITIES } from './subset-spec.js';
 import { TYPE_FIELDS } from './type-resolvers.js';
+import { eventMutationFields, eventQueryFields, eventTypeFields } from './event-resolvers.js';
 
 /**
  * Root `managers(inherit: true)`: for each unit the filter selects, its own matching managers, or (when it
@@ -53,13 +54,14 @@ function rootField(kind: EntityName, fieldName: string): Resolver {
 }
 
 export function buildResolvers(): Record<string, Fields> {
-  const types: Record<string, Fields> = { ...TYPE_FIELDS };
+  const types: Record<string, Fields> = { ...TYPE_FIELDS, ...eventTypeFields() };
   const query: Fields = {
     org: (_s: never, _a, ctx) => {
       ctx.onRootField('org');
       return ctx.store.fixture.organisation;
     },
     employees: rootField('persons', 'employees'),
+    ...eventQueryFields(),
   };
   for (const [type, root] of ENTITIES) {
     types[`${type}Response`] = responseResolvers;
@@ -77,6 +79,7 @@ export function buildResolvers(): Record<string, Fields> {
       ctx.uploads.set(file.filename, file.buffer);
       return 'OK';
     },
+    ...eventMutationFields(),
   };
   return types;
 }

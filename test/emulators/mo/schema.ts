@@ -5,12 +5,15 @@ import {
   GraphQLError,
   Kind,
   buildSchema,
+  isInterfaceType,
   isObjectType,
   isScalarType,
   type GraphQLSchema,
   type ValueNode,
 } from 'graphql';
 import { parseDateInput } from './dates.js';
+import { resolveActorType } from './event-resolvers.js';
+import { parseToken } from './events.js';
 import { buildResolvers } from './resolvers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -59,6 +62,7 @@ const SCALARS: Record<string, (value: unknown) => unknown> = {
     if (typeof v !== 'string' || !/^\d{6}-?\d{4}$/.test(v)) throw new GraphQLError('Invalid CPR number');
     return v.replace('-', '');
   },
+  EventToken: (v) => parseToken(v),
   Cursor: (v) => {
     if (typeof v !== 'string') throw new GraphQLError('Invalid cursor');
     return v;
@@ -78,6 +82,8 @@ export function emulatorSchema(): GraphQLSchema {
       type.parseValue = parse;
       type.parseLiteral = (node: ValueNode) => parse(literal(node));
     }
+    if (isInterfaceType(type) && type.name === 'Actor')
+      type.resolveType = (v) => resolveActorType(v as string);
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     const fields = resolvers[type.name];
     if (!fields) continue;

@@ -19,6 +19,11 @@ import { parseMultipart } from './multipart.js';
 import type { RequestContext } from './resolve-helpers.js';
 import { emulatorSchema } from './schema.js';
 import { Store, type AnyObject } from './store.js';
+import { moChanges, type MoChanges } from './changes.js';
+import { EventSystem, NO_UUID_CLAIM_OWNER, UNKNOWN_ACTOR, type EventSystemOptions } from './events.js';
+
+/** The actor of requests when auth is off (no middleware in the emulator: a fixed integration UUID). */
+export const DEFAULT_ACTOR = 'a11ce000-0b5e-4e7e-9000-00000000f00d';
 
 export interface MoCounters {
   /** GraphQL POSTs received (any version, any outcome). */
@@ -47,6 +52,9 @@ export interface ServerOptions {
   faults: MoFaults;
   versions: number[];
   maxUploadBytes: number;
+  /** Event owner of requests without auth (default DEFAULT_ACTOR; null = a token without a uuid claim). */
+  actorUuid?: string | null;
+  events?: EventSystemOptions;
 }
 
 const json = (res: http.ServerResponse, status: number, body: unknown, counters: MoCounters): void => {
@@ -75,6 +83,8 @@ export class MoServer {
   readonly uploads = new Map<string, Buffer>();
   readonly issuer: TokenIssuer | null;
   store: Store;
+  readonly events: EventSystem;
+  readonly changes: MoChanges;
   private readonly rootCache = new Map<string, AnyObject[]>();
   private readonly fieldCalls = new Map<string, number>();
   private readonly sockets = new Set<Socket>();
@@ -84,6 +94,8 @@ export class MoServer {
     emulatorSchema(); // build (and check) the schema before the first request
     this.store = new Store(options.fixture, options.now);
     this.issuer = options.auth ? new TokenIssuer(options.auth) : null;
+    this.events = new EventSystem(options.events);
+    this.changes = moChanges(this);
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((e: Error) => {
         if (!res.headersSent) json(res, 500, { detail: e.message }, this.counters);
@@ -103,6 +115,7 @@ export class MoServer {
   }
 
   close(): Promise<void> {
+    this.events.stop();
     for (const s of this.sockets) s.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
@@ -127,6 +140,15 @@ export class MoServer {
     const token = url.pathname.match(/^\/auth\/realms\/([^/]+)\/protocol\/openid-connect\/token$/);
     if (token && req.method === 'POST') return this.handleToken(token[1] as string, req, res);
     if (url.pathname.startsWith('/_emulator/')) return handleAdmin(this, url.pathname, req, res);
+    // MO's testing API (insecure_enable_testing_api): reset back-off, run the generator now
+    if (req.method === 'POST' && url.pathname === '/testing/events/reset-last-tried') {
+      this.events.resetLastTried();
+      return json(res, 200, null, this.counters);
+    }
+    if (req.method === 'POST' && url.pathname === '/testing/amqp/emit') {
+      this.events.runGenerator();
+      return json(res, 200, null, this.counters);
+    }
     const exported = url.pathname.match(/^\/service\/exports\/([^/]+)$/);
     if (exported && req.method === 'GET')
       return this.handleExportDownload(decodeURIComponent(exported[1] as string), req, res);
@@ -209,8 +231,12 @@ export class MoServer {
       log(200, 'invalid', operationName, rootNames);
       return json(res, 200, { data: null, errors: errors.map((e) => e.toJSON()) }, this.counters);
     }
+    // the caller's actor: the token's uuid claim; without one MO owns listeners as face1e55-… and
+    // `me.actor.uuid` answers ffffffff-…
+    let claim: unknown = this.options.actorUuid === undefined ? DEFAULT_ACTOR : this.options.actorUuid;
     if (this.issuer) {
       const check = this.issuer.check(req.headers.authorization);
+      if (check.ok) claim = check.uuid;
       if (!check.ok) {
         log(200, 'unauthenticated', operationName, rootNames);
         const errors = roots.map((r) => ({
@@ -222,13 +248,19 @@ export class MoServer {
       }
     }
     for (const name of rootNames) this.counters.byField[name] = (this.counters.byField[name] ?? 0) + 1;
+    let ctx: RequestContext;
     const result = await execute({
       schema: emulatorSchema(),
       document,
       operationName: requested ?? undefined,
       variableValues: (body.variables as Record<string, unknown> | undefined) ?? undefined,
-      contextValue: this.context(),
+      contextValue: (ctx = this.context(typeof claim === 'string' ? claim : null)),
     });
+    if (ctx.dropResponse) {
+      log(0, 'fault:lost-response', operationName, rootNames);
+      res.destroy();
+      return;
+    }
     log(200, result.errors?.length ? 'graphql-error' : 'ok', operationName, rootNames);
     json(
       res,
@@ -241,8 +273,11 @@ export class MoServer {
     );
   }
 
-  private context(): RequestContext {
+  private context(actor: string | null): RequestContext {
     return {
+      events: this.events,
+      owner: actor ?? NO_UUID_CLAIM_OWNER,
+      actorUuid: actor ?? UNKNOWN_ACTOR,
       store: this.store,
       now: this.options.now,
       memo: new Map(),

@@ -5,6 +5,7 @@
 import {
   GraphQLEnumType,
   GraphQLInputObjectType,
+  GraphQLInterfaceType,
   GraphQLObjectType,
   GraphQLScalarType,
   GraphQLSchema,
@@ -12,6 +13,7 @@ import {
   getNamedType,
   isEnumType,
   isInputObjectType,
+  isInterfaceType,
   isNonNullType,
   isObjectType,
   isScalarType,
@@ -56,11 +58,15 @@ export function extractSubset(fullSdl: string): { sdl: string; problems: string[
           ]),
         ),
       });
-    } else if (isObjectType(t)) {
+    } else if (isObjectType(t) || isInterfaceType(t)) {
       const c = t.toConfig();
       const wanted = SUBSET[name] ?? [];
-      out = new GraphQLObjectType({
+      const Type = isObjectType(t) ? GraphQLObjectType : GraphQLInterfaceType;
+      out = new Type({
         name,
+        // interfaces implemented in v29 that the subset keeps too (Actor for SpecialActor, UnknownActor)
+        interfaces: () =>
+          c.interfaces.filter((i) => i.name in SUBSET).map((i) => convert(i.name) as GraphQLInterfaceType),
         fields: () =>
           Object.fromEntries(
             wanted.map((f) => {

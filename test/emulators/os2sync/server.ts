@@ -113,6 +113,15 @@ export async function startOs2syncEmulator(opts: Os2syncEmulatorOptions = {}): P
   ): Reply {
     const p = path.replace(/\/+$/, '').toLowerCase();
     if (method === 'GET' && p === '/manage/health') return { status: 200, body: 'Healthy' };
+    if (method !== 'GET' && faults.serverErrorUuids?.length) {
+      const target = (p.match(/^\/api\/(?:orgunit|user)\/([^/]+)$/)?.[1] ??
+        (body as { Uuid?: unknown } | undefined)?.Uuid) as string | undefined;
+      if (
+        typeof target === 'string' &&
+        faults.serverErrorUuids.some((u) => u.toLowerCase() === target.toLowerCase())
+      )
+        return { status: 500, body: 'Internal Server Error' };
+    }
     if (!p.startsWith('/api/')) return { status: 404, body: 'Not Found' };
     if (opts.apiKey !== undefined && headers['apikey'] !== opts.apiKey)
       return { status: 401, body: 'Unauthorized' };

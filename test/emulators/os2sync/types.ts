@@ -43,6 +43,8 @@ export interface Os2syncFaults {
    * HTTP 500, however often it is retried.
    */
   poisonUuids?: string[];
+  /** POST/DELETE of these uuids (units or users) answer HTTP 500 (an OS2sync fault on one object). */
+  serverErrorUuids?: string[];
   /** From the n-th request on (1-based, counted since start/reset, every route) answer `status` (default 503). */
   serverErrorFrom?: { request: number; status?: number; count?: number };
   /** At the n-th request: drop it and stop listening (every later connection is refused until `acceptConnections()`). */

@@ -1,0 +1,379 @@
+/**
+ * One read of MO a night (issue 13), measured side by side against the MO emulator in its own process:
+ * - snapshot build vs a raw replay of the very same requests (plain node:http, same chains and concurrency,
+ *   bodies discarded): goal ≤ 1.10 on L, with the emulator pinned to its own core (taskset) and without;
+ * - the whole night (snapshot, CPR map, OS2sync in stub mode, the three reports, the SQLite SQL export) vs a night
+ *   of the snapshot alone: goal ≤ 1.6; MO requests of the whole night per job: goal = the snapshot's;
+ * - scaling S → M → L → 2xL: snapshot build time and peak RSS per object.
+ * Every figure is the median of PAIRS pairs run alternately, printed with the load average.
+ * ONE_READ_BENCH_QUICK=1: fixture S, one pair, scaling S → M (a smoke test of the bench itself).
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { childArgs, reportToParent, runBenchChild } from './child-process.js';
+
+const CHILD_FLAG = '--one-read-bench-child';
+const QUICK = process.env.ONE_READ_BENCH_QUICK === '1';
+const SIZE = QUICK ? 'S' : 'L';
+const PAIRS = QUICK ? 1 : Math.max(3, Number(process.env.ONE_READ_BENCH_PAIRS ?? 3));
+const SCALING = (QUICK ? ['S', 'M'] : ['S', 'M', 'L', '2xL']) as ('S' | 'M' | 'L' | '2xL')[];
+const REPLAY_GOAL = 1.1;
+const NIGHT_GOAL = 1.6;
+const MAX_IN_FLIGHT = 4; // mora.max_in_flight's default: the build's concurrency
+
+/** One recorded request: its chain (operation) and body, in the order the build sent them. */
+interface Recorded {
+  op: string;
+  body: string;
+  phase: 1 | 2;
+}
+
+interface Timed {
+  wallMs: number;
+  objects?: number;
+  rows?: number;
+  requests?: number;
+  jobs?: Record<string, { status: string; ms: number }>;
+}
+
+const PHASE1 = /^LoraCache(Facets|Classes|Itsystems)|^LoraCacheRootOrg/;
+
+// ---------------------------------------------------------------- children
+
+async function buildChild(moUrl: string, stateDir: string): Promise<Timed> {
+  const { Settings } = await import('../orchestrator/settings-store.js');
+  const { createMoClient } = await import('../jobs/clients/mo.js');
+  const { buildSnapshot } = await import('../jobs/lora-cache/build.js');
+  const { todayIn } = await import('../jobs/lora-cache/dates.js');
+  const client = createMoClient({ settings: new Settings({ 'mora.base': moUrl }, 'bench'), env: {} });
+  const t0 = performance.now();
+  const result = await buildSnapshot(
+    {
+      mode: 'actual',
+      client,
+      target: path.join(stateDir, 'actual_state.db'),
+      today: todayIn('Europe/Copenhagen'),
+      timeZone: 'Europe/Copenhagen',
+      exportCpr: true,
+      resolveDar: true,
+      primaryManagerResponsibility: null,
+      moUrl,
+      graphqlVersion: '29',
+    },
+    () => undefined,
+  );
+  const wallMs = performance.now() - t0;
+  client.close();
+  return {
+    wallMs,
+    objects: Object.values(result.objectsFetched).reduce((a, b) => a + b, 0),
+    rows: Object.values(result.rowCounts).reduce((a, b) => a + b, 0),
+    requests: client.requestCount,
+  };
+}
+
+/** The same requests with plain node:http: chains of phase 1, then of phase 2, at most MAX_IN_FLIGHT at once. */
+async function replayChild(graphqlUrl: string, recordingFile: string): Promise<Timed> {
+  const recorded = JSON.parse(fs.readFileSync(recordingFile, 'utf8')) as Recorded[];
+  const agent = new http.Agent({ keepAlive: true, maxSockets: MAX_IN_FLIGHT + 1 });
+  const url = new URL(graphqlUrl);
+  let inFlight = 0;
+  const waiting: (() => void)[] = [];
+  const post = async (body: string) => {
+    while (inFlight >= MAX_IN_FLIGHT) await new Promise<void>((r) => waiting.push(r));
+    inFlight++;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const req = http.request(
+          url,
+          { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+          (res) => {
+            res.on('data', () => undefined);
+            res.on('end', resolve);
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    } finally {
+      inFlight--;
+      waiting.shift()?.();
+    }
+  };
+  const chains = (phase: 1 | 2) => {
+    const byOp = new Map<string, string[]>();
+    for (const r of recorded.filter((x) => x.phase === phase))
+      byOp.set(r.op, [...(byOp.get(r.op) ?? []), r.body]);
+    return [...byOp.values()];
+  };
+  const t0 = performance.now();
+  for (const phase of [1, 2] as const)
+    await Promise.all(
+      chains(phase).map(async (bodies) => {
+        for (const b of bodies) await post(b);
+      }),
+    );
+  const wallMs = performance.now() - t0;
+  agent.destroy();
+  return { wallMs, requests: recorded.length };
+}
+
+const NIGHT_TOGGLES = [
+  'crontab.RUN_CACHE_LORACACHE',
+  'crontab.RUN_CPR_UUID',
+  'crontab.RUN_OS2SYNC',
+  'crontab.RUN_REPORTS_ENGAGEMENTS_MANAGERS',
+  'crontab.RUN_REPORTS_CSV',
+  'crontab.RUN_REPORTS_INVALID_CPR',
+  'crontab.RUN_ACTUAL_STATE_EXPORT',
+];
+
+async function nightChild(moUrl: string, root: string, topUnit: string, whole: string): Promise<Timed> {
+  const { Settings } = await import('../orchestrator/settings-store.js');
+  const { runJobs } = await import('../orchestrator/run-night.js');
+  const { builtinJobs } = await import('../jobs/registry.js');
+  const toggles = whole === 'whole' ? NIGHT_TOGGLES : NIGHT_TOGGLES.slice(0, 1);
+  const settings = new Settings(
+    {
+      'runner.state_dir': path.join(root, 'var'),
+      'mora.base': moUrl,
+      'municipality.cvr': '29189846',
+      'os2sync.api_url': 'stub',
+      'os2sync.top_unit_uuid': topUnit,
+      'reports.upload_to_mo': false,
+      ...Object.fromEntries(toggles.map((t) => [t, true])),
+    },
+    'bench',
+  );
+  const t0 = performance.now();
+  const summary = await runJobs({
+    settings,
+    jobs: builtinJobs,
+    trigger: 'cli',
+    env: {},
+    console: false,
+    root,
+  });
+  const wallMs = performance.now() - t0;
+  const jobs = Object.fromEntries(
+    summary.jobs
+      .filter((j) => j.status !== 'disabled')
+      .map((j) => [j.name, { status: j.status, ms: j.durationMs ?? 0 }]),
+  );
+  return { wallMs, jobs };
+}
+
+// ---------------------------------------------------------------- parent
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const load = () => os.loadavg()[0]!.toFixed(1);
+const child = <T extends object>(...args: string[]) =>
+  runBenchChild<T & Timed>(import.meta.url, CHILD_FLAG, args);
+
+/** Pins a process (all its threads) to the given CPUs; false when taskset is unavailable or refuses. */
+function pin(pid: number, cpus: string): boolean {
+  try {
+    execFileSync('taskset', ['-a', '-pc', cpus, String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A recording proxy in front of the emulator: the build runs through it once, every body is kept. */
+async function record(graphqlUrl: string, stateDir: string): Promise<string> {
+  const target = new URL(graphqlUrl);
+  const recorded: Recorded[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const op = (JSON.parse(body) as { operationName?: string; query?: string }).query?.match(
+        /query (\w+)/,
+      )?.[1];
+      if (op) recorded.push({ op, body, phase: PHASE1.test(op) ? 1 : 2 });
+      const up = http.request(
+        target,
+        { method: 'POST', headers: { 'content-type': 'application/json' } },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
+      up.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await child('build', `http://127.0.0.1:${port}`, stateDir);
+  server.close();
+  const file = path.join(stateDir, 'recording.json');
+  fs.writeFileSync(file, JSON.stringify(recorded));
+  return file;
+}
+
+async function replayVsBuild(mo: { url: string; graphqlUrl: string; pid: number }, stateDir: string) {
+  const recording = await record(mo.graphqlUrl, stateDir);
+  const n = (JSON.parse(fs.readFileSync(recording, 'utf8')) as unknown[]).length;
+  for (const pinned of [false, true]) {
+    if (pinned && !(pin(mo.pid, '1') && pin(process.pid, '0'))) {
+      console.log('one-read/replay pinned: not measured (taskset refused)');
+      continue;
+    }
+    const pairs: { replay: Timed; build: Timed }[] = [];
+    for (let i = 0; i < PAIRS; i++)
+      pairs.push({
+        replay: await child('replay', mo.graphqlUrl, recording),
+        build: await child('build', mo.url, stateDir),
+      });
+    const ratios = pairs.map((p) => p.build.wallMs / p.replay.wallMs);
+    const r = median(ratios);
+    const p = pairs[ratios.indexOf(r)]!;
+    const how = pinned ? 'emulator pinned to CPU 1, client to CPU 0' : 'unpinned';
+    console.log(
+      `one-read/snapshot build vs raw replay (${SIZE}, ${how}): ${r.toFixed(2)} (goal ≤ ${REPLAY_GOAL}; build ${(p.build.wallMs / 1000).toFixed(2)} s, replay ${(p.replay.wallMs / 1000).toFixed(2)} s of ${n} requests; pairs ${ratios.map((x) => x.toFixed(2)).join(' ')}; load ${load()})`,
+    );
+    if (pinned) {
+      pin(mo.pid, '0-1');
+      pin(process.pid, '0-1');
+    }
+  }
+}
+
+interface LogEntry {
+  operationName: string | null;
+}
+
+function jobOf(op: string | null): string {
+  if (op?.startsWith('LoraCache')) return 'exports_cache_loracache';
+  if (op?.startsWith('CprUuid')) return 'exports_cpr_uuid';
+  if (op?.startsWith('Os2sync')) return 'exports_os2sync';
+  return op ?? 'other';
+}
+
+async function topUnit(graphqlUrl: string): Promise<string> {
+  const res = await fetch(graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: '{ org { uuid } org_units { objects { current { uuid parent_uuid } } } }',
+    }),
+  });
+  const { data } = (await res.json()) as {
+    data: {
+      org: { uuid: string };
+      org_units: { objects: { current: { uuid: string; parent_uuid: string | null } | null }[] };
+    };
+  };
+  const root = data.org_units.objects.find(
+    (o) => o.current && (o.current.parent_uuid === null || o.current.parent_uuid === data.org.uuid),
+  );
+  if (!root?.current) throw new Error('no root unit in the emulator');
+  return root.current.uuid;
+}
+
+async function wholeNight(mo: { url: string; graphqlUrl: string; reset(): Promise<void> }, stateDir: string) {
+  const top = await topUnit(mo.graphqlUrl);
+  const requestsOf = async () => {
+    const log = (await (await fetch(new URL('/_emulator/log', mo.url))).json()) as LogEntry[];
+    const per: Record<string, number> = {};
+    for (const e of log) per[jobOf(e.operationName)] = (per[jobOf(e.operationName)] ?? 0) + 1;
+    return per;
+  };
+  const pairs: {
+    alone: Timed;
+    whole: Timed;
+    aloneRequests: Record<string, number>;
+    wholeRequests: Record<string, number>;
+  }[] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const root = fs.mkdtempSync(path.join(stateDir, 'night-'));
+    await mo.reset();
+    const alone = await child('night', mo.url, root, top, 'alone');
+    const aloneRequests = await requestsOf();
+    await mo.reset();
+    const whole = await child('night', mo.url, root, top, 'whole');
+    const wholeRequests = await requestsOf();
+    pairs.push({ alone, whole, aloneRequests, wholeRequests });
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  const ratios = pairs.map((p) => p.whole.wallMs / p.alone.wallMs);
+  const r = median(ratios);
+  const p = pairs[ratios.indexOf(r)]!;
+  console.log(
+    `one-read/whole night vs snapshot alone (${SIZE}): ${r.toFixed(2)} (goal ≤ ${NIGHT_GOAL}; night ${(p.whole.wallMs / 1000).toFixed(2)} s, snapshot night ${(p.alone.wallMs / 1000).toFixed(2)} s; pairs ${ratios.map((x) => x.toFixed(2)).join(' ')}; load ${load()})`,
+  );
+  const failed = Object.entries(p.whole.jobs ?? {}).filter(([, j]) => j.status !== 'succeeded');
+  console.log(
+    `one-read/whole night jobs: ${Object.entries(p.whole.jobs ?? {})
+      .map(([n, j]) => `${n} ${j.status} ${(j.ms / 1000).toFixed(1)} s`)
+      .join(', ')}${failed.length ? ' (NOT ALL SUCCEEDED)' : ''}`,
+  );
+  const total = (x: Record<string, number>) => Object.values(x).reduce((a, b) => a + b, 0);
+  console.log(
+    `one-read/MO requests per job, whole night: ${Object.entries(p.wholeRequests)
+      .map(([j, n]) => `${j} ${n}`)
+      .join(', ')}; others 0`,
+  );
+  console.log(
+    `one-read/MO requests whole night vs snapshot alone: ${total(p.wholeRequests)} vs ${total(p.aloneRequests)} (goal =)`,
+  );
+}
+
+async function scaling(stateDir: string) {
+  const { startMoEmulatorProcess } = await import('../test/emulators/mo/process.js');
+  const lines: string[] = [];
+  for (const size of SCALING) {
+    const t0 = Date.now();
+    const mo = await startMoEmulatorProcess({ size, startTimeoutMs: 900_000 });
+    try {
+      const dir = fs.mkdtempSync(path.join(stateDir, `scale-${size}-`));
+      await child('build', mo.url, dir); // warm-up
+      const runs: (Timed & { maxRssMb: number })[] = [];
+      for (let i = 0; i < (QUICK ? 1 : 3); i++) runs.push(await child('build', mo.url, dir));
+      const ms = median(runs.map((r) => r.wallMs));
+      const rss = median(runs.map((r) => r.maxRssMb));
+      const objects = runs[0]!.objects!;
+      lines.push(
+        `one-read/scaling ${size}: ${objects} objects in ${(ms / 1000).toFixed(2)} s = ${((ms * 1000) / objects).toFixed(1)} µs/object; peak RSS ${rss.toFixed(0)} MB = ${((rss * 1024) / objects).toFixed(2)} KB/object (emulator started in ${((Date.now() - t0) / 1000).toFixed(0)} s; load ${load()})`,
+      );
+      console.log(lines.at(-1));
+    } finally {
+      await mo.stop();
+    }
+  }
+}
+
+export default async function bench(): Promise<void> {
+  const { startMoEmulatorProcess } = await import('../test/emulators/mo/process.js');
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jr-one-read-bench-'));
+  try {
+    const mo = await startMoEmulatorProcess({ size: SIZE, startTimeoutMs: 600_000 });
+    try {
+      console.log(`one-read/fixture ${SIZE}${QUICK ? ' (quick mode)' : ''}; pairs ${PAIRS}; load ${load()}`);
+      await child('build', mo.url, stateDir); // warm-up
+      await replayVsBuild(mo, stateDir);
+      await wholeNight(mo, stateDir);
+    } finally {
+      await mo.stop();
+    }
+    await scaling(stateDir);
+  } finally {
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+const asChild = childArgs(CHILD_FLAG);
+if (asChild) {
+  const [kind, ...rest] = asChild;
+  reportToParent(async () => {
+    if (kind === 'build') return buildChild(rest[0]!, rest[1]!);
+    if (kind === 'replay') return replayChild(rest[0]!, rest[1]!);
+    return nightChild(rest[0]!, rest[1]!, rest[2]!, rest[3]!);
+  });
+}

@@ -1,0 +1,18 @@
+/** `job-runner listen`: the near-real-time OS2sync daemon (docs/jobs/os2sync.md). The job side lives in jobs/os2sync/listen/. */
+import fs from 'node:fs';
+import { checkTrust } from '../settings.js';
+import { type GlobalOptions, loadContext } from './context.js';
+
+export async function listenAction(opts: GlobalOptions): Promise<number> {
+  const ctx = loadContext(opts);
+  fs.mkdirSync(ctx.stateDir, { recursive: true, mode: 0o700 });
+  checkTrust([...(fs.existsSync(ctx.settings.source) ? [ctx.settings.source] : []), ctx.stateDir]);
+  const { listen } = await import('../../jobs/os2sync/listen/daemon.js');
+  return listen({
+    settings: ctx.settings,
+    env: ctx.env,
+    root: ctx.root,
+    stateDir: ctx.stateDir,
+    verbose: opts.verbose,
+  });
+}

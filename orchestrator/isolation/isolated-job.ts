@@ -1,0 +1,159 @@
+/**
+ * Runs a built-in job in a child process of its own (`job-process.ts`), proxying the JobContext over the IPC
+ * channel: log lines go to ctx.logger (so redaction, the job log, run.jsonl and the console are unchanged),
+ * progress to ctx.progress, and ctx.signal becomes an `abort` message followed by SIGKILL after the grace
+ * period. The heap limit is the child's `--max-old-space-size`. The promise settles only when the process
+ * has exited, so a job that ignores its signal is really gone once it settles.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { IsolatedModule, JobContext, JobResult } from '../job.js';
+import type { FromJob, StartMessage } from './messages.js';
+
+export interface IsolationOptions {
+  /** Heap limit of the job's process in MB (`runner.job_memory_mb`). */
+  memoryMb: number;
+  /** Time between the abort message and SIGKILL (`runner.kill_grace`). */
+  killGraceMs: number;
+}
+
+/** Peak RSS of the job's process, as it reported it when it ended (absent if it was killed or crashed hard). */
+export interface IsolatedUsage {
+  peakRssMb?: number;
+}
+
+/** Error of an isolated job; `reason` says how it ended. */
+export class IsolatedJobError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'threw' | 'crashed' | 'out_of_memory' | 'exited',
+  ) {
+    super(message);
+    this.name = 'IsolatedJobError';
+  }
+}
+
+const entry = fileURLToPath(
+  new URL(`./job-process${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url),
+);
+
+/** The loader flags (tsx under development and tests) the job process needs to load modules the same way. */
+export function loaderArgs(execArgv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i]!;
+    if (['--import', '--require', '--loader', '-r'].includes(a) && execArgv[i + 1])
+      out.push(a, execArgv[++i]!);
+    else if (/^--(import|require|loader)=/.test(a)) out.push(a);
+  }
+  return out;
+}
+
+const OOM = /heap out of memory|Reached heap limit|Allocation failed/i;
+
+/** Job processes alive now: SIGKILLed if the runner exits first (e.g. a second Ctrl-C), even mid busy loop. */
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function track(child: ChildProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const c of live) c.kill('SIGKILL');
+    });
+  }
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+}
+
+export function runIsolated(
+  impl: IsolatedModule,
+  ctx: JobContext,
+  opts: IsolationOptions,
+  onUsage?: (usage: IsolatedUsage) => void,
+): Promise<JobResult | undefined> {
+  ctx.signal.throwIfAborted();
+  const child = fork(entry, [], {
+    execArgv: [...loaderArgs(), `--max-old-space-size=${opts.memoryMb}`],
+    serialization: 'advanced',
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  track(child);
+  const stderrTail: string[] = [];
+  const pipe = (stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr') =>
+    readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+      if (!line.trim()) return;
+      if (name === 'stderr' && stderrTail.push(line) > 20) stderrTail.shift();
+      ctx.logger.debug(line, { stream: name });
+    });
+  pipe(child.stdout!, 'stdout');
+  pipe(child.stderr!, 'stderr');
+
+  let last: FromJob | undefined;
+  child.on('message', (msg: FromJob) => {
+    if (msg.type === 'log') ctx.logger.log(msg.level, msg.message, msg.meta);
+    else if (msg.type === 'progress') ctx.progress(msg.done, msg.total, msg.what);
+    else last = msg;
+  });
+
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    // a send that fails (the process is ending) must not become an 'error' event: the kill follows anyway
+    if (child.connected) child.send({ type: 'abort', reason: ctx.signal.reason }, () => {});
+    killTimer = setTimeout(() => child.kill('SIGKILL'), opts.killGraceMs);
+  };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+
+  const start: StartMessage = {
+    type: 'start',
+    module: impl.module,
+    export: impl.export ?? 'run',
+    runId: ctx.runId,
+    runStartedAt: ctx.runStartedAt,
+    jobName: ctx.jobName,
+    settings: { raw: { ...ctx.settings.raw }, source: ctx.settings.source },
+    paths: ctx.paths,
+    dryRun: ctx.dryRun,
+    verbose: ctx.verbose,
+    env: { ...ctx.env },
+    prerequisitesRanThisRun: ctx.prerequisitesRanThisRun,
+    succeededThisRun: [...ctx.succeededThisRun],
+  };
+  child.send(start, () => {}); // if it cannot be sent, the process ends without a result (reported below)
+
+  return new Promise((resolve, reject) => {
+    child.once('error', (err) => {
+      clearTimeout(killTimer);
+      ctx.signal.removeEventListener('abort', onAbort);
+      reject(new IsolatedJobError(`could not start the job's process: ${err.message}`, 'exited'));
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(killTimer);
+      ctx.signal.removeEventListener('abort', onAbort);
+      if (last?.type === 'result' || last?.type === 'error') onUsage?.({ peakRssMb: last.peakRssMb });
+      else onUsage?.({});
+      if (last?.type === 'result') return resolve(last.result);
+      if (last?.type === 'error')
+        return reject(
+          new IsolatedJobError(
+            last.crash ? `crashed: ${last.message}` : last.message,
+            last.crash ? 'crashed' : 'threw',
+          ),
+        );
+      if (stderrTail.some((l) => OOM.test(l)))
+        return reject(
+          new IsolatedJobError(
+            `out of memory: the job needed more than runner.job_memory_mb (${opts.memoryMb} MB)`,
+            'out_of_memory',
+          ),
+        );
+      reject(
+        new IsolatedJobError(
+          `the job's process ended before the job finished (${signal ? `killed by ${signal}` : `exit code ${code}`})`,
+          'exited',
+        ),
+      );
+    });
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * Entry point of a built-in job's own process (forked by isolated-job.ts). It rebuilds the JobContext from the
+ * `start` message: settings, paths and flags as sent; a winston logger and ctx.progress that forward over the
+ * IPC channel (the runner redacts and writes them); a signal the runner aborts with an `abort` message.
+ * Imports no job by name: the module URL comes from the job's definition.
+ */
+import winston from 'winston';
+import Transport from 'winston-transport';
+import type { JobContext, JobResult } from '../job.js';
+import { Settings } from '../settings-store.js';
+import type { FromJob, StartMessage, ToJob } from './messages.js';
+
+const controller = new AbortController();
+
+function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0]!.slice(0, 500) || (err instanceof Error ? err.name : 'error');
+}
+
+function send(msg: FromJob): void {
+  if (!process.connected) return;
+  try {
+    process.send!(msg);
+  } catch {
+    // a value that cannot be cloned: send it as JSON, or without its metadata
+    let plain: FromJob;
+    try {
+      plain = JSON.parse(JSON.stringify(msg)) as FromJob;
+    } catch {
+      plain = msg.type === 'log' ? { ...msg, meta: {} } : msg;
+    }
+    process.send!(plain);
+  }
+}
+
+/** Sends the last message, then exits once it is written (log lines sent before it arrive first). */
+function finish(msg: FromJob, code: number): void {
+  if (!process.connected) process.exit(code);
+  process.send!(msg, undefined, undefined, () => process.exit(code));
+}
+
+const LEVEL = Symbol.for('level');
+const MESSAGE = Symbol.for('message');
+const SPLAT = Symbol.for('splat');
+
+/** Forwards every line to the runner, which tags it with the job, redacts it and writes it. */
+class ChannelTransport extends Transport {
+  override log(info: Record<string | symbol, unknown>, next: () => void): void {
+    const { level, message, [LEVEL]: _l, [MESSAGE]: _m, [SPLAT]: _s, ...meta } = info;
+    send({ type: 'log', level: String(level), message: String(message), meta });
+    next();
+  }
+}
+
+/** ctx.progress: at most one message per 100 ms (jobs may report every row), the last one always arrives. */
+function progressSender(): { report: JobContext['progress']; flush(): void } {
+  let lastSent = 0;
+  let pending: FromJob | undefined;
+  const flush = () => {
+    if (pending) send(pending);
+    pending = undefined;
+  };
+  return {
+    report(done, total, what) {
+      pending = { type: 'progress', done, total, what };
+      const now = Date.now();
+      if (now - lastSent >= 100 || (total !== undefined && done >= total)) {
+        lastSent = now;
+        flush();
+      }
+    },
+    flush,
+  };
+}
+
+async function start(msg: StartMessage): Promise<void> {
+  const logger = winston.createLogger({ level: 'debug', transports: [new ChannelTransport()] });
+  const progress = progressSender();
+  const ctx: JobContext = {
+    runId: msg.runId,
+    runStartedAt: msg.runStartedAt,
+    jobName: msg.jobName,
+    settings: new Settings(msg.settings.raw, msg.settings.source),
+    logger,
+    signal: controller.signal,
+    paths: msg.paths,
+    dryRun: msg.dryRun,
+    verbose: msg.verbose,
+    progress: progress.report,
+    env: msg.env,
+    prerequisitesRanThisRun: msg.prerequisitesRanThisRun,
+    succeededThisRun: msg.succeededThisRun,
+  };
+  let result: JobResult | undefined;
+  try {
+    const mod = (await import(msg.module)) as Record<string, unknown>;
+    const run = mod[msg.export];
+    if (typeof run !== 'function') throw new Error(`${msg.module} has no function ${msg.export}`);
+    result = (await (run as (c: JobContext) => Promise<JobResult>)(ctx)) ?? undefined;
+  } catch (err) {
+    progress.flush();
+    finish({ type: 'error', message: firstLine(err), crash: false, peakRssMb: peakRssMb() }, 1);
+    return;
+  }
+  progress.flush();
+  finish({ type: 'result', result, peakRssMb: peakRssMb() }, 0);
+}
+
+const crash = (err: unknown) =>
+  finish({ type: 'error', message: firstLine(err), crash: true, peakRssMb: peakRssMb() }, 70);
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
+// the runner decides when the job stops: it relays SIGINT/SIGTERM as an abort message, then SIGKILLs
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
+// the runner is gone: nothing would read the result
+process.on('disconnect', () => process.exit(71));
+process.on('message', (msg: ToJob) => {
+  if (msg.type === 'start') void start(msg);
+  else if (msg.type === 'abort') controller.abort(msg.reason);
+});

@@ -1,0 +1,95 @@
+/**
+ * Built-in-style jobs that run isolated in their own process in the isolation tests (each export is one job;
+ * `isolatedJob(name, stage, export)` in fake-jobs.ts points a definition at it).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JobContext, JobResult } from '../../orchestrator/job.js';
+import { JobSettingsError } from '../../orchestrator/job.js';
+
+/** Reports what reached it: the context as the job sees it, and its process id. */
+export async function echo(ctx: JobContext): Promise<JobResult> {
+  ctx.logger.info('hello from 010190-1234', { token: 'the-secret-token', pid: process.pid });
+  ctx.logger.child({ part: 'inner' }).warn('a warning');
+  for (let i = 1; i <= 1000; i++) ctx.progress(i, 1000, 'steps');
+  ctx.progress(7, undefined, 'more');
+  const file = path.join(ctx.paths.state, 'echo.json');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      pid: process.pid,
+      runId: ctx.runId,
+      runStartedAt: ctx.runStartedAt instanceof Date ? ctx.runStartedAt.toISOString() : 'not a date',
+      jobName: ctx.jobName,
+      dryRun: ctx.dryRun,
+      verbose: ctx.verbose,
+      paths: ctx.paths,
+      setting: ctx.settings.get('fake.value'),
+      env: ctx.env.FAKE_ENV,
+      prerequisitesRanThisRun: ctx.prerequisitesRanThisRun,
+    }),
+  );
+  return { counters: { seen: 3 }, outputs: [file], message: 'echoed' };
+}
+
+/** Ignores its signal and appends to a counter file every 10 ms until its process is killed. */
+export async function stubborn(ctx: JobContext): Promise<JobResult> {
+  const file = path.join(ctx.paths.state, 'counter.txt');
+  const fd = fs.openSync(file, 'a');
+  for (;;) {
+    fs.writeSync(fd, 'x');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Never yields to the event loop (a busy loop): only killing its process stops it. */
+export async function busy(ctx: JobContext): Promise<JobResult> {
+  const file = path.join(ctx.paths.state, 'counter.txt');
+  const fd = fs.openSync(file, 'a');
+  let last = 0;
+  for (;;) {
+    if (Date.now() - last > 10) {
+      fs.writeSync(fd, 'x');
+      last = Date.now();
+    }
+  }
+}
+
+/** Honours its signal: removes its temp file and throws. */
+export async function polite(ctx: JobContext): Promise<JobResult> {
+  const tmp = path.join(ctx.paths.state, 'polite.tmp');
+  fs.writeFileSync(tmp, 'partial');
+  await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+  fs.rmSync(tmp);
+  throw new Error(`stopped: ${String(ctx.signal.reason)}`);
+}
+
+/** Keeps every allocation alive (32 MB arrays of doubles, so few GCs) until the heap limit is reached. */
+export async function hog(): Promise<JobResult> {
+  const keep: number[][] = [];
+  for (;;) {
+    keep.push(new Array<number>(4_000_000).fill(1.5));
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+/** Throws outside its promise (an uncaught exception in a timer). */
+export async function crash(): Promise<JobResult> {
+  setTimeout(() => {
+    throw new Error('boom in a timer');
+  }, 5);
+  return new Promise(() => {});
+}
+
+/** Ends its own process, as a library calling process.exit would. */
+export async function exits(): Promise<JobResult> {
+  process.exit(3);
+}
+
+export async function badSetting(): Promise<JobResult> {
+  throw new JobSettingsError('fake.value', 'must be a number');
+}
+
+export async function reportsFailed(): Promise<JobResult> {
+  return { failed: true, message: '1 object rejected' };
+}

@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import type { ChildProcess } from 'node:child_process';
+import { startListenHarness, waitFor, type ListenHarness } from './harness.js';
+import type { CliResult } from '../../cli/spawn-cli.js';
+
+describe('job-runner listen: events → OS2sync', function () {
+  this.timeout(60_000);
+  let h: ListenHarness;
+  let run: { child: ChildProcess; done: Promise<CliResult> } | undefined;
+
+  beforeEach(async () => {
+    h = await startListenHarness();
+  });
+  afterEach(async () => {
+    if (run && run.child.exitCode === null && run.child.signalCode === null) {
+      run.child.kill('SIGTERM');
+      await run.done;
+    }
+    run = undefined;
+    await h.stop();
+  });
+
+  it('a person event re-syncs that person once (owner, listeners, ack), and SIGTERM exits 0', async () => {
+    run = await h.startListen();
+    const st = h.status()!;
+    expect(st.owner).to.match(/^[0-9a-f-]{36}$/);
+    expect(st.listeners.map((l) => l.routing_key)).to.have.members([
+      'person',
+      'org_unit',
+      'engagement',
+      'address',
+      'ituser',
+      'kle',
+      'manager',
+      'class',
+    ]);
+    const person = h.exportedPersons()[0]!;
+    h.mo.changes.update('persons', person, { given_name: 'Lyttet' });
+    await waitFor(() => h.sends().length > 0, 10_000);
+    await waitFor(() => h.mo.events.stats.pending === 0 && h.status()!.queue_depth === 0, 10_000);
+    expect(h.sends()).to.deep.equal([`POST /api/user ${person}`]);
+    const body = h.os2sync.requests.find((r) => r.method === 'POST')!.body as { Person: { Name: string } };
+    expect(body.Person.Name).to.contain('Lyttet');
+    run.child.kill('SIGTERM');
+    const res = await run.done;
+    expect(res.code).to.equal(0);
+    expect(h.status()!.alive).to.equal(false);
+  });
+
+  it('a burst of 10 events on one person coalesces into one send; an event with no visible change sends nothing', async () => {
+    run = await h.startListen();
+    const person = h.exportedPersons()[1]!;
+    // nothing changed: the re-sync is hash-gated
+    h.mo.events.changed('person', person);
+    await waitFor(() => (h.status()?.targets_synced ?? 0) >= 1 && h.mo.events.stats.pending === 0, 10_000);
+    expect(h.sends()).to.deep.equal([]);
+    for (let i = 0; i < 10; i++) h.mo.changes.update('persons', person, { surname: `Burst${i}` });
+    await waitFor(() => h.sends().length > 0, 10_000);
+    await waitFor(() => h.mo.events.stats.pending === 0 && h.status()!.queue_depth === 0, 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.sends()).to.deep.equal([`POST /api/user ${person}`]);
+  });
+
+  it('refuses to start twice on one state dir (exit 3)', async () => {
+    run = await h.startListen();
+    const { cli } = await import('../../cli/spawn-cli.js');
+    const second = await cli(h.sb, ['listen']);
+    expect(second.code).to.equal(3);
+    expect(second.stderr.trim().split('\n')).to.have.length(1);
+    expect(second.stderr).to.match(/already running/);
+  });
+});
