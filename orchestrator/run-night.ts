@@ -32,7 +32,7 @@ import {
   killGraceSpec,
 } from './runner-settings.js';
 import { timeZoneOf } from './status-table.js';
-import { displayTime, isoWithOffset } from './zoned-time.js';
+import { displayTime } from './zoned-time.js';
 import { coloursFor } from './terminal/colour.js';
 import { LiveLines } from './terminal/live-lines.js';
 

@@ -10,7 +10,7 @@ import type { JobContext, JobResult } from '../../orchestrator/job.js';
 import { removeStaleTemps, writeAtomically } from '../../orchestrator/atomic-write.js';
 import { createMoClient } from '../clients/mo.js';
 import { reportDryWrite, writeTarget } from '../dry-run.js';
-import { openSnapshot, snapshotBuiltThisRun } from '../lora-cache/read.js';
+import { openNightSnapshot, snapshotBuiltThisRun } from '../lora-cache/read.js';
 import { adSystems, moSource } from './read-mo.js';
 import { snapshotSource } from './read-snapshot.js';
 import type { CprSource } from './source.js';
@@ -28,11 +28,7 @@ function client(ctx: JobContext) {
 
 async function openSource(ctx: JobContext, systems: string[]): Promise<CprSource> {
   if (snapshotBuiltThisRun(ctx)) {
-    const snapshot = openSnapshot({
-      settings: ctx.settings,
-      paths: ctx.paths,
-      notOlderThan: ctx.runStartedAt,
-    });
+    const snapshot = openNightSnapshot(ctx, { thisRun: true });
     if (snapshot.info.exportCpr) {
       try {
         return await snapshotSource(snapshot, systems, adItSystemSetting.key, async () => {
@@ -102,7 +98,7 @@ export async function run(ctx: JobContext): Promise<JobResult> {
       );
     for (const w of warnings) ctx.logger.warn(w);
     const message = ctx.dryRun
-      ? reportDryWrite(ctx, real, target, `${persons} persons from ${source.name}`)
+      ? reportDryWrite(ctx, real, target, `${persons} persons`)
       : `${persons} persons (${withAd} with an AD account) from ${source.name} → ${target}`;
     if (!ctx.dryRun) ctx.logger.info(message);
     return {

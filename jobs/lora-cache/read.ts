@@ -133,6 +133,27 @@ export function openSnapshot(opts: OpenSnapshotOptions): SnapshotReader {
  * Whether this run built the snapshot of `mode` before the job started (its job succeeded earlier in this run):
  * snapshot-capable jobs then read it instead of MO, so MO is read once a night.
  */
+/**
+ * The actual snapshot as a job of this night reads it: in a dry run the copy this dry night built in its scratch
+ * area (when there is one); refused when built before this run started, if the snapshot job ran in this run
+ * (`ctx.prerequisitesRanThisRun`) or the caller knows it did (`thisRun`).
+ */
+export function openNightSnapshot(
+  ctx: Pick<
+    JobContext,
+    'settings' | 'paths' | 'prerequisitesRanThisRun' | 'runStartedAt' | 'dryRun' | 'runId'
+  >,
+  opts: { thisRun?: boolean } = {},
+): SnapshotReader {
+  return openSnapshot({
+    settings: ctx.settings,
+    paths: ctx.paths,
+    mode: 'actual',
+    ...(ctx.prerequisitesRanThisRun || opts.thisRun ? { notOlderThan: ctx.runStartedAt } : {}),
+    dryRunId: ctx.dryRun ? ctx.runId : undefined,
+  });
+}
+
 export function snapshotBuiltThisRun(
   ctx: Pick<JobContext, 'succeededThisRun'>,
   mode: SnapshotMode = 'actual',
@@ -141,9 +162,14 @@ export function snapshotBuiltThisRun(
 }
 
 /** Whether the actual snapshot (built this run) holds CPR numbers; false when it cannot be opened. */
-export function snapshotHasCpr(ctx: Pick<JobContext, 'settings' | 'paths'>): boolean {
+export function snapshotHasCpr(
+  ctx: Pick<
+    JobContext,
+    'settings' | 'paths' | 'prerequisitesRanThisRun' | 'runStartedAt' | 'dryRun' | 'runId'
+  >,
+): boolean {
   try {
-    const s = openSnapshot({ settings: ctx.settings, paths: ctx.paths });
+    const s = openNightSnapshot(ctx);
     try {
       return s.info.exportCpr;
     } finally {

@@ -9,7 +9,7 @@ import { JobSettingsError } from '../../orchestrator/job.js';
 import { bodyExcerpt, createJsonUploadClient, type JsonUploadClient } from '../clients/json-upload.js';
 import { writeJsonAtomic } from '../../orchestrator/atomic-write.js';
 import { writeTarget } from '../dry-run.js';
-import { openSnapshot } from '../lora-cache/read.js';
+import { openNightSnapshot } from '../lora-cache/read.js';
 import { buildPhonebook } from './payload.js';
 import { PB } from './settings.js';
 
@@ -49,12 +49,7 @@ export async function run(ctx: JobContext): Promise<JobResult> {
   const s = ctx.settings;
   const base = s.value(PB.baseUrl);
   const password = s.value(PB.password);
-  const snapshot = openSnapshot({
-    settings: s,
-    paths: ctx.paths,
-    mode: 'actual',
-    ...(ctx.prerequisitesRanThisRun ? { notOlderThan: ctx.runStartedAt } : {}),
-  });
+  const snapshot = openNightSnapshot(ctx);
   let built;
   try {
     built = buildPhonebook(snapshot.db);

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { JobContext } from '../../orchestrator/job.js';
 import { wallTimeOf } from '../../orchestrator/zoned-time.js';
-import { openSnapshot, type SnapshotReader } from '../lora-cache/read.js';
+import { openNightSnapshot, type SnapshotReader } from '../lora-cache/read.js';
 import type { BirthDate } from './cpr.js';
 import { uploadReports, writeReport, type Uploader } from './output.js';
 import { formatsSetting, outputDirSetting, uploadToMoSetting } from './settings.js';
@@ -11,13 +11,7 @@ import type { ReportTable } from './table.js';
 
 /** Opens the actual-state snapshot; refuses one older than this run when the snapshot job ran in it. */
 export function openReportSnapshot(ctx: JobContext): SnapshotReader {
-  return openSnapshot({
-    settings: ctx.settings,
-    paths: ctx.paths,
-    mode: 'actual',
-    ...(ctx.prerequisitesRanThisRun ? { notOlderThan: ctx.runStartedAt } : {}),
-    dryRunId: ctx.dryRun ? ctx.runId : undefined,
-  });
+  return openNightSnapshot(ctx);
 }
 
 export function outputDir(ctx: JobContext): string {

@@ -13,7 +13,7 @@ import { cprMapPath } from '../cpr-uuid/settings.js';
 import { readCprMapAccounts } from '../cpr-uuid/read-map.js';
 import { writeJsonAtomic } from '../../orchestrator/atomic-write.js';
 import { writeTarget } from '../dry-run.js';
-import { openSnapshot } from '../lora-cache/read.js';
+import { openNightSnapshot } from '../lora-cache/read.js';
 import { resolveIdentities } from './identity.js';
 import { readRollekatalogModel } from './model.js';
 import { PayloadError, buildPayload } from './payload.js';
@@ -68,12 +68,7 @@ export async function run(ctx: JobContext): Promise<JobResult> {
       'must contain organisation/v3 for the title API URL to be derived (sync_titles)',
     );
 
-  const snapshot = openSnapshot({
-    settings: s,
-    paths: ctx.paths,
-    mode: 'actual',
-    ...(ctx.prerequisitesRanThisRun ? { notOlderThan: ctx.runStartedAt } : {}),
-  });
+  const snapshot = openNightSnapshot(ctx);
   let model;
   try {
     model = readRollekatalogModel(snapshot.db);
