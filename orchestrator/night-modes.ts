@@ -22,13 +22,22 @@ import { createRunLogger, type RunLogger } from './logging.js';
 import { makeRedactor, secretValues, type Redactor } from './redact.js';
 import { progressSink } from './progress.js';
 import { LockHeldError, SettingsProblemsError, UsageError } from './errors.js';
-import { checkTrust, jobSettingProblems, runnerProblems } from './settings.js';
+import { checkTrust, jobProblems, runnerProblems } from './settings.js';
 import { allSpecs } from './all-jobs.js';
 import { defaultObservers } from './observers.js';
 import { historyPath, stateDirOf } from './state-paths.js';
 import { pruneOld } from './run-night.js';
 import { municipalityNameSpec } from './notify/settings.js';
-import { alwaysSecretKeyPattern, jobTimeoutMs, keepDaysSpec, killGraceSpec } from './runner-settings.js';
+import {
+  alwaysSecretKeyPattern,
+  jobMemorySpec,
+  jobTimeoutMs,
+  keepDaysSpec,
+  killGraceSpec,
+} from './runner-settings.js';
+import { timeZoneOf } from './status-table.js';
+import { coloursFor } from './terminal/colour.js';
+import { LiveLines } from './terminal/live-lines.js';
 
 export interface NightModeOptions {
   settings: Settings;
@@ -126,7 +135,8 @@ function redactorFor(o: NightModeOptions): Redactor {
 interface NightLog {
   runLog: RunLogger;
   redact: Redactor;
-  tty: boolean;
+  colours: ReturnType<typeof coloursFor>;
+  live: LiveLines | undefined;
   /** Metrics and e-mail (history is written directly by each mode). */
   observers: RunObserver[];
   notify(what: string, fn: (o: RunObserver) => void | Promise<void>): Promise<void>;
@@ -134,14 +144,18 @@ interface NightLog {
 
 function nightLog(o: NightModeOptions, logDir: string): NightLog {
   const redact = redactorFor(o);
-  const tty = process.stdout.isTTY === true && o.console !== false;
+  const toConsole = o.console !== false;
+  const colours = coloursFor(process.stdout, o.env);
+  const live = toConsole && process.stdout.isTTY === true ? new LiveLines(process.stdout) : undefined;
   const runLog = createRunLogger({
     runId: o.runId,
     dir: logDir,
     redact,
-    console: o.console !== false,
+    console: toConsole,
     verbose: o.verbose ?? false,
-    tty,
+    timeZone: timeZoneOf(o.settings),
+    colours,
+    live,
   });
   const observers: RunObserver[] = [];
   try {
@@ -158,7 +172,7 @@ function nightLog(o: NightModeOptions, logDir: string): NightLog {
       }
     }
   };
-  return { runLog, redact, tty, observers, notify };
+  return { runLog, redact, colours, live, observers, notify };
 }
 
 async function closeLog(log: NightLog): Promise<void> {
@@ -217,7 +231,14 @@ export async function beginNight(o: NightModeOptions): Promise<number> {
       } else {
         const pruned = pruneOld(history, stateDir, o.settings.value(keepDaysSpec));
         if (pruned.length) log.runLog.logger.debug(`retention: removed ${pruned.length} old runs`);
-        history.startRun({ id: o.runId, trigger: 'k8s', startedAt: now, pid: process.pid, logDir });
+        history.startRun({
+          id: o.runId,
+          trigger: 'k8s',
+          kind: 'night',
+          startedAt: now,
+          pid: process.pid,
+          logDir,
+        });
         log.runLog.logger.info(
           `run ${o.runId} (k8s): ${names.length} jobs: ${names.join(', ') || 'none'}; run lock held until ${holder.expiresAt}`,
         );
@@ -380,11 +401,12 @@ async function runLeasedTask(
       signal: o.signal,
       logger,
       settleMs: o.settings.value(killGraceSpec) + 1000,
-      problemsOf: (def) => jobSettingProblems(o.settings, def),
+      isolation: { memoryMb: o.settings.value(jobMemorySpec), killGraceMs: o.settings.value(killGraceSpec) },
+      problemsOf: (def) => jobProblems(o.settings, def, paths),
       logPathOf: (name) => log.runLog.jobFiles.pathFor(name),
       makeContext: (n, signal) => {
         const jobLogger = logger.child({ job: n.name });
-        sink = progressSink(jobLogger, n.name, { tty: log.tty });
+        sink = progressSink(jobLogger, n.name, { live: log.live, colours: log.colours });
         return {
           runId: o.runId,
           runStartedAt,
@@ -398,6 +420,7 @@ async function runLeasedTask(
           progress: (done, total, what) => sink!.report(done, total, what),
           env: o.env,
           prerequisitesRanThisRun: true,
+          succeededThisRun: [...rows.values()].filter((j) => j.status === 'succeeded').map((j) => j.name),
         };
       },
       onJobStart: async (job) => {

@@ -11,6 +11,7 @@ import { Settings } from '../../orchestrator/settings-store.js';
 import { commandJobs } from '../../jobs/command.js';
 import { buildPlan } from '../../orchestrator/plan.js';
 import { nightDeadlineMs } from '../../orchestrator/night-modes.js';
+import { trustProblem } from '../../orchestrator/trust.js';
 
 const night = (extra: Record<string, unknown> = {}) => ({
   'municipality.name': 'Andeby',
@@ -223,7 +224,7 @@ describe('night begin / task / night end (spawned)', function () {
       expect((await cli(sb, ['night', 'begin', '--run-id', 'wf-1'])).code).to.equal(0);
       writeForeignLease(sb, 'wf-1', new Date(Date.now() + 3_600_000));
       const s = await cli(sb, ['status']);
-      expect(s.stdout).to.match(/run wf-1: running/);
+      expect(s.stdout).to.match(/run wf-1 .*running/);
       expect(s.stdout).not.to.match(/gone/);
       // the begin process has exited (its pid is dead on this host): the detached lease still holds
       expect((await cli(sb, ['task', 'a', '--run-id', 'wf-1'])).code).to.equal(0);
@@ -245,6 +246,23 @@ describe('night begin / task / night end (spawned)', function () {
       const root = await cli(sb, ['night', 'begin', '--run-id', 'wf-2']);
       expect(root.code).to.equal(2);
       expect(root.stderr).to.match(/refusing to run: .*pvc is writable by group or others/);
+    });
+
+    it("trusts such a root only when it is setgid, of one of the runner's groups, and not writable by others", () => {
+      const sb = sandbox(night());
+      const pvc = path.join(sb.dir, 'pvc');
+      fs.mkdirSync(pvc);
+      const inside = path.join(pvc, 'var');
+      const gid = fs.statSync(pvc).gid;
+      fs.chmodSync(pvc, 0o2770);
+      expect(trustProblem(inside, { groups: [gid] })).to.equal(undefined);
+      expect(trustProblem(inside, { groups: [gid + 1] })?.message).to.match(
+        /inside .*pvc, which is writable/,
+      );
+      fs.chmodSync(pvc, 0o0770);
+      expect(trustProblem(inside, { groups: [gid] })?.message).to.match(/inside .*pvc, which is writable/);
+      fs.chmodSync(pvc, 0o2777);
+      expect(trustProblem(inside, { groups: [gid] })?.message).to.match(/inside .*pvc, which is writable/);
     });
   });
 });
