@@ -153,6 +153,33 @@ export function buildProgram(): Command {
     .argument('<dir>', 'the bundle directory')
     .action((dir: string) => start(async () => (await import('./commands/k8s.js')).k8sCheckAction(dir)));
 
+  const night = program
+    .command('night')
+    .description('Kubernetes: begin or end a night whose jobs run as separate `task` processes');
+  night
+    .command('begin')
+    .description('take the run lock for the night and record it (exit 3 if another run holds the lock)')
+    .requiredOption('--run-id <id>', 'the night (Argo: {{workflow.name}})')
+    .action((_o, cmd: Command) =>
+      start(async () => (await import('./commands/night.js')).nightBeginAction(globals(cmd))),
+    );
+  night
+    .command('end')
+    .description("close the night: skipped jobs, the run's status, metrics and e-mail; release the lock")
+    .requiredOption('--run-id <id>', 'the night (Argo: {{workflow.name}})')
+    .requiredOption('--engine-status <status>', "the workflow's status (Argo: {{workflow.status}})")
+    .action((_o, cmd: Command) =>
+      start(async () => (await import('./commands/night.js')).nightEndAction(globals(cmd))),
+    );
+  program
+    .command('task')
+    .description('Kubernetes: run one job of a night begun with `night begin`')
+    .argument('<job>')
+    .requiredOption('--run-id <id>', 'the night (Argo: {{workflow.name}})')
+    .action((job: string, _o, cmd: Command) =>
+      start(async () => (await import('./commands/night.js')).taskAction(job, globals(cmd))),
+    );
+
   program
     .command('listen')
     .description('long-running daemon: keeps FK Organisation current from MO events between nights (OS2sync)')

@@ -5,7 +5,8 @@
 import type { JobStatus, Stage } from './job.js';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'skipped_overlap';
-export type RunTrigger = 'cli' | 'schedule' | 'catch-up' | 'resume' | 'demo';
+/** `k8s`: a night run by Argo as `night begin`, one `task` per job, `night end`. */
+export type RunTrigger = 'cli' | 'schedule' | 'catch-up' | 'resume' | 'demo' | 'k8s';
 
 export interface JobRecord {
   name: string;

@@ -80,6 +80,20 @@ CREATE TABLE IF NOT EXISTS job_runs (
   PRIMARY KEY (run_id, name)
 );
 CREATE INDEX IF NOT EXISTS job_runs_name ON job_runs(name, run_id);
+-- earlier attempts of a job within one run (a task retried by argo retry): job_runs keeps the newest
+CREATE TABLE IF NOT EXISTS job_attempts (
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started TEXT,
+  finished TEXT,
+  duration_ms INTEGER,
+  message TEXT,
+  log_path TEXT,
+  counters TEXT
+);
+CREATE INDEX IF NOT EXISTS job_attempts_name ON job_attempts(name, run_id);
 CREATE TABLE IF NOT EXISTS heartbeat (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   pid INTEGER NOT NULL,
@@ -207,6 +221,9 @@ function openHistoryDb(file: string, opts: { readonly?: boolean } = {}) {
           'INSERT INTO runs (id, trigger, status, started, pid, log_dir, dry_run, kind, selection, resumes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         ),
         finishRun: db.prepare('UPDATE runs SET status = ?, finished = ?, exit_code = ? WHERE id = ?'),
+        reopenRun: db.prepare(
+          "UPDATE runs SET status = 'running', finished = NULL, exit_code = NULL WHERE id = ?",
+        ),
         upsertJob:
           db.prepare(`INSERT INTO job_runs (run_id, name, stage, status, started, finished, duration_ms, message, log_path, counters, seq)
           VALUES (@runId, @name, @stage, @status, @started, @finished, @durationMs, @message, @log, @counters,
@@ -220,11 +237,20 @@ function openHistoryDb(file: string, opts: { readonly?: boolean } = {}) {
         oldRuns: db.prepare('SELECT id, log_dir FROM runs WHERE started < ? AND status != ?'),
         deleteRun: db.prepare('DELETE FROM runs WHERE id = ?'),
         deleteJobs: db.prepare('DELETE FROM job_runs WHERE run_id = ?'),
+        archiveAttempt: db.prepare(
+          `INSERT INTO job_attempts (run_id, name, stage, status, started, finished, duration_ms, message, log_path, counters)
+           SELECT run_id, name, stage, status, started, finished, duration_ms, message, log_path, counters
+           FROM job_runs WHERE run_id = ? AND name = ? AND status NOT IN ('pending', 'running')`,
+        ),
         runningRuns: db.prepare("SELECT id, pid FROM runs WHERE status = 'running'"),
         abandonJobs: db.prepare(
           "UPDATE job_runs SET status = 'cancelled', message = ? WHERE run_id = ? AND status IN ('running', 'pending')",
         ),
       };
+  // a read-only open of a database from before job_attempts existed
+  const hasAttempts =
+    (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'job_attempts'").get() as { n: number })
+      .n > 0;
   const r = {
     getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
     lastRun: db.prepare(
@@ -242,7 +268,13 @@ function openHistoryDb(file: string, opts: { readonly?: boolean } = {}) {
     listRuns: db.prepare('SELECT * FROM runs ORDER BY started DESC, rowid DESC LIMIT ?'),
     jobsOfRun: db.prepare('SELECT * FROM job_runs WHERE run_id = ? ORDER BY seq'),
     jobHistory: db.prepare(
-      'SELECT j.* FROM job_runs j JOIN runs r ON r.id = j.run_id WHERE j.name = ? ORDER BY r.started DESC, r.rowid DESC LIMIT ?',
+      hasAttempts
+        ? `SELECT j.run_id, j.name, j.stage, j.status, j.started, j.finished, j.duration_ms, j.message, j.log_path, j.counters, r.started AS run_started, r.rowid AS run_rowid, 1 AS newest FROM job_runs j JOIN runs r ON r.id = j.run_id WHERE j.name = @name
+       UNION ALL
+       SELECT a.run_id, a.name, a.stage, a.status, a.started, a.finished, a.duration_ms, a.message, a.log_path, a.counters, r.started AS run_started, r.rowid AS run_rowid, 0 AS newest FROM job_attempts a JOIN runs r ON r.id = a.run_id
+         WHERE a.name = @name
+       ORDER BY 11 DESC, 12 DESC, 13 DESC, 5 DESC LIMIT @limit`
+        : 'SELECT j.* FROM job_runs j JOIN runs r ON r.id = j.run_id WHERE j.name = @name ORDER BY r.started DESC, r.rowid DESC LIMIT @limit',
     ),
     lastJobRun: db.prepare(
       "SELECT j.* FROM job_runs j JOIN runs r ON r.id = j.run_id WHERE j.name = ? AND j.status NOT IN ('pending', 'disabled') AND r.dry_run = 0 ORDER BY r.started DESC, r.rowid DESC LIMIT 1",
@@ -288,6 +320,11 @@ function openHistoryDb(file: string, opts: { readonly?: boolean } = {}) {
       writable().finishRun.run(status, finishedAt.toISOString(), exitCode, id);
     },
 
+    /** An ended run goes on (`argo retry` of a split night); its next end finishes it again. */
+    reopenRun(id: string): void {
+      writable().reopenRun.run(id);
+    },
+
     /** Inserts or updates one job's row (called on start and on end). */
     recordJob(runId: string, job: JobRecord): void {
       writable().upsertJob.run({
@@ -302,6 +339,14 @@ function openHistoryDb(file: string, opts: { readonly?: boolean } = {}) {
         log: job.logPath ?? null,
         counters: job.counters ? JSON.stringify(job.counters) : null,
       });
+    },
+
+    /**
+     * A job starts again in a run where it already ended (`argo retry`): its finished row moves to the
+     * attempts, so `history JOB` lists both.
+     */
+    archiveAttempt(runId: string, name: string): void {
+      writable().archiveAttempt.run(runId, name);
     },
 
     /** A scheduled run that did not start because another run held the lock. */
@@ -360,7 +405,7 @@ function openHistoryDb(file: string, opts: { readonly?: boolean } = {}) {
     listRuns: (limit: number): RunRow[] => (r.listRuns.all(limit) as Row[]).map((x) => toRun(x)!),
     jobsOfRun: (runId: string): JobRunRow[] => (r.jobsOfRun.all(runId) as Row[]).map(toJobRun),
     jobHistory: (name: string, limit: number): JobRunRow[] =>
-      (r.jobHistory.all(name, limit) as Row[]).map(toJobRun),
+      (r.jobHistory.all({ name, limit }) as Row[]).map(toJobRun),
     /** The newest attempt of a job in any real run. */
     lastJobRun: (name: string): JobRunRow | undefined => {
       const row = r.lastJobRun.get(name) as Row | undefined;

@@ -38,6 +38,8 @@ export interface LeaseHolder {
   acquiredAt: string;
   heartbeatAt: string;
   expiresAt: string;
+  /** The holder process exits while the lease stands (`night begin`): only the expiry ends it, never the PID. */
+  detached?: boolean;
 }
 
 export type LeaseState =
@@ -54,6 +56,8 @@ export interface LeaseOptions {
   emptyGraceMs?: number;
   /** Called when a heartbeat finds the lease taken over or removed. */
   onLost?: (message: string) => void;
+  /** Liveness is the expiry only (see LeaseHolder.detached). */
+  detached?: boolean;
 }
 
 export interface Lease {
@@ -169,7 +173,7 @@ export function inspectLease(lockPath: string, opts: LeaseOptions = {}): LeaseSt
       holder,
       reason: `the heartbeat of ${describeHolder(holder)} expired at ${holder.expiresAt}`,
     };
-  if (holder.host === os.hostname()) {
+  if (holder.host === os.hostname() && !holder.detached) {
     const death = localDeath(holder);
     if (death) return { kind: 'stale', holder, reason: death };
   }
@@ -224,9 +228,10 @@ function removeLock(lockPath: string): void {
   fs.rmSync(aside, { recursive: true, force: true });
 }
 
-function selfHolder(runId: string, ttlMs: number): LeaseHolder {
+function selfHolder(runId: string, ttlMs: number, detached: boolean): LeaseHolder {
   const now = new Date();
   return {
+    ...(detached ? { detached: true } : {}),
     host: os.hostname(),
     bootId: bootId(),
     pid: process.pid,
@@ -303,7 +308,7 @@ export function acquireLease(lockPath: string, runId: string, opts: LeaseOptions
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       fs.mkdirSync(lockPath, { mode: 0o700 });
-      const holder = selfHolder(runId, ttlMs);
+      const holder = selfHolder(runId, ttlMs, opts.detached === true);
       try {
         writeHolder(lockPath, holder);
       } catch (err) {
@@ -329,4 +334,18 @@ export function acquireLease(lockPath: string, runId: string, opts: LeaseOptions
     if (removed.kind === 'stale') tookOver = removed.reason;
   }
   return { ok: false, note: 'it changed hands too often while this process tried to take it' };
+}
+
+/**
+ * Removes the lease at `lockPath` if it is held for `runId` (`night end` releasing what `night begin` took, from
+ * another process). Returns whether it removed it.
+ */
+export function releaseLeaseOfRun(lockPath: string, runId: string): boolean {
+  const drop = () => {
+    const text = readOr(path.join(lockPath, HOLDER_FILE));
+    if (text === null || parseHolder(text)?.runId !== runId) return false;
+    removeLock(lockPath);
+    return true;
+  };
+  return underGuard(lockPath, drop) ?? drop();
 }

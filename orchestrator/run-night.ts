@@ -87,7 +87,7 @@ function exitCodeOf(records: JobRecord[], cancelled: boolean): { code: number; s
   return bad ? { code: 1, status: 'failed' } : { code: 0, status: 'succeeded' };
 }
 
-function pruneOld(history: History, stateDir: string, keepDays: number): string[] {
+export function pruneOld(history: History, stateDir: string, keepDays: number): string[] {
   const cutoff = new Date(Date.now() - keepDays * 86_400_000);
   const dirs = history.pruneRuns(cutoff);
   const logsRoot = path.join(stateDir, 'logs');
