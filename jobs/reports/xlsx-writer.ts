@@ -73,22 +73,42 @@ export async function writeXlsx(table: ReportTable, filename: string, signal?: A
   const header = sheet.getRow(1);
   header.font = { bold: true };
   header.commit();
-  // One shared style object per column: exceljs caches a style's id by object identity, whereas the
-  // per-cell style objects it would otherwise create cost a full style lookup for every cell (2-3× slower).
-  const styles = table.columns.map((c) => (c.kind === 'date' ? DATE_STYLE : PLAIN_STYLE));
-  for (let i = 0; i < table.rows.length; i++) {
-    const row = sheet.addRow(table.rows[i]!.map(toValue));
-    for (let j = 0; j < styles.length; j++) row.getCell(j + 1).style = styles[j]!;
-    row.commit();
-    if (i % YIELD_EVERY === YIELD_EVERY - 1) {
-      signal?.throwIfAborted();
-      await drain(sheet);
+  try {
+    // One shared style object per column: exceljs caches a style's id by object identity, whereas the
+    // per-cell style objects it would otherwise create cost a full style lookup for every cell (2-3× slower).
+    const styles = table.columns.map((c) => (c.kind === 'date' ? DATE_STYLE : PLAIN_STYLE));
+    for (let i = 0; i < table.rows.length; i++) {
+      const row = sheet.addRow(table.rows[i]!.map(toValue));
+      for (let j = 0; j < styles.length; j++) row.getCell(j + 1).style = styles[j]!;
+      row.commit();
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) {
+        signal?.throwIfAborted();
+        await drain(sheet);
+      }
     }
+    sheet.autoFilter = {
+      from: { row: 1, column: 1 },
+      to: { row: table.rows.length + 1, column: Math.max(1, table.columns.length) },
+    };
+    sheet.commit();
+    await workbook.commit();
+  } catch (err) {
+    await closeStream(workbook);
+    throw err;
   }
-  sheet.autoFilter = {
-    from: { row: 1, column: 1 },
-    to: { row: table.rows.length + 1, column: Math.max(1, table.columns.length) },
-  };
-  sheet.commit();
-  await workbook.commit();
+}
+
+/**
+ * Closes the workbook's file stream after a failure (e.g. cancelled), so the caller's clean-up removes the file
+ * for good: a stream whose asynchronous open is still pending would otherwise create the file after it was removed.
+ */
+async function closeStream(workbook: ExcelJS.stream.xlsx.WorkbookWriter): Promise<void> {
+  const stream = (
+    workbook as unknown as { stream?: NodeJS.WritableStream & { closed?: boolean; destroy(): void } }
+  ).stream;
+  if (!stream || stream.closed) return;
+  await new Promise<void>((resolve) => {
+    stream.once('close', () => resolve());
+    stream.destroy();
+  });
 }
