@@ -17,10 +17,11 @@ import { makeRedactor } from '../../../orchestrator/redact.js';
 import { createMoClient } from '../../clients/mo.js';
 import { todayIn } from '../../lora-cache/dates.js';
 import { os2syncClientFor } from '../client.js';
-import { readConfig, type Os2syncConfig } from '../config.js';
+import { checkedConfig } from '../checked-config.js';
+import type { Os2syncConfig } from '../config.js';
 import { loadHashCache } from '../hash-cache.js';
 import { tryCacheLock } from '../cache-lock.js';
-import { compileTemplates, TemplateSyntaxError, type CompiledTemplate } from '../templates.js';
+import type { CompiledTemplate } from '../templates.js';
 import { L } from './settings.js';
 import { ackMutation, declareListenerMutation, fetchEventQuery, meQuery } from './queries.js';
 import { ListenQueue, queuePath, type QueuedTarget } from './queue.js';
@@ -71,8 +72,9 @@ export async function listen(opts: ListenOptions): Promise<number> {
   let listenCfg;
   try {
     // the listener always reads MO itself: the snapshot is last night's state
-    cfg = { ...readConfig(settings, paths), useLcDb: false };
-    templates = compileTemplates(cfg.templates);
+    const checked = checkedConfig(settings, paths);
+    cfg = { ...checked.cfg, useLcDb: false };
+    templates = checked.templates;
     listenCfg = {
       idlePoll: settings.value(L.idlePoll),
       parallelism: settings.value(L.parallelism),
@@ -84,8 +86,6 @@ export async function listen(opts: ListenOptions): Promise<number> {
       metricsHost: settings.value(L.metricsHost),
     };
   } catch (err) {
-    if (err instanceof TemplateSyntaxError)
-      throw new SettingsProblemsError([{ key: 'os2sync.templates', message: err.message }]);
     settingsProblem(err);
   }
   if (cfg.apiUrl === 'stub')
