@@ -4,11 +4,12 @@
  *   LISTEN_BENCH_CHANGES single changes (default 500) with the default idle poll; goal p99 ≤ 2 s;
  * - burst: 10,000 events touching 2,000 persons on fixture M: events/s (goal ≥ 200), persons sent (goal: each
  *   changed person exactly once), the listener's peak RSS.
- * LISTEN_BENCH_QUICK=1: 100 changes and a 2,000-event / 400-person burst on fixture S.
+ * LISTEN_BENCH_QUICK=1: 100 changes and a burst of up to 2,000 events on fixture S (its 300 exported persons).
+ * LISTEN_BENCH_PART=latency|burst runs one part; LISTEN_BENCH_PROGRESS=1 prints the burst's progress.
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import { startListenHarness, waitFor } from '../test/os2sync/listen/harness.js';
+import { startListenHarness, waitFor, type ListenHarness } from '../test/os2sync/listen/harness.js';
 import { generateFixture } from '../test/fixtures/generate.js';
 import { validityAt } from '../test/fixtures/context.js';
 
@@ -25,6 +26,33 @@ function peakRss(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+type Run = Awaited<ReturnType<ListenHarness['startListen']>>;
+
+/**
+ * Starts the listener for a bench: without the CLI tests' 50 s SIGKILL guard (it killed the burst halfway,
+ * which then waited for MO's pending count forever). LISTEN_BENCH_PROF=file.cjs preloads a profiler
+ * (`--cpu-prof` is not allowed in NODE_OPTIONS).
+ */
+async function startBenchListen(h: ListenHarness): Promise<Run & { alive(): boolean }> {
+  const prof = process.env.LISTEN_BENCH_PROF;
+  const run = await h.startListen(prof ? { NODE_OPTIONS: `--require ${prof}` } : {}, {
+    killAfterMs: 3_600_000,
+  });
+  let exit: string | null = null;
+  void run.done.then(
+    (r) =>
+      (exit = `listener exited (${r.code ?? r.signal}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`),
+  );
+  return {
+    ...run,
+    /** false never: throws once the listener has died (a bench must not wait for a dead listener). */
+    alive() {
+      if (exit) throw new Error(exit);
+      return true;
+    },
+  };
+}
+
 /** Stamps each new OS2sync request with its arrival time (polled every 2 ms in this process). */
 function stampRequests(requests: { method: string; body: unknown }[]): { at: number[]; stop(): void } {
   const at: number[] = [];
@@ -36,7 +64,7 @@ function stampRequests(requests: { method: string; body: unknown }[]): { at: num
 
 async function latency(): Promise<void> {
   const h = await startListenHarness({ 'listen.idle_poll': '1s' });
-  const run = await h.startListen();
+  const run = await startBenchListen(h);
   const stamps = stampRequests(h.os2sync.requests);
   try {
     const persons = h.exportedPersons();
@@ -52,6 +80,7 @@ async function latency(): Promise<void> {
       h.mo.changes.update('persons', p, { surname: `Lat${i}` });
       const t0 = fetchable.get(p)!;
       await waitFor(() => {
+        run.alive();
         const i2 = h.os2sync.requests.findIndex(
           (r, k) => k >= before && r.method === 'POST' && (r.body as { Uuid?: string }).Uuid === p,
         );
@@ -79,7 +108,7 @@ async function latency(): Promise<void> {
 async function burst(): Promise<void> {
   const fixture = generateFixture({ size: QUICK ? 'S' : 'M', seed: 1 });
   const h = await startListenHarness({ 'listen.parallelism': 4 }, fixture);
-  const run = await h.startListen();
+  const run = await startBenchListen(h);
   try {
     const wantPersons = QUICK ? 400 : 2000;
     const wantEvents = QUICK ? 2000 : 10_000;
@@ -103,10 +132,21 @@ async function burst(): Promise<void> {
     const before = h.os2sync.requests.length;
     const t0 = performance.now();
     for (const [key, subject] of events) h.mo.events.changed(key, subject);
-    await waitFor(() => h.mo.events.stats.pending === 0, 600_000);
+    const progress = setInterval(() => {
+      if (process.env.LISTEN_BENCH_PROGRESS !== '1') return;
+      const st = h.status();
+      console.error(
+        `listen/burst progress: MO pending ${h.mo.events.stats.pending}, fetched ${st?.events_fetched}, acked ${st?.events_acked}, queue ${st?.queue_depth}, synced ${st?.targets_synced}, OS2sync requests ${h.os2sync.requests.length - before}`,
+      );
+    }, 2000);
+    await waitFor(() => run.alive() && h.mo.events.stats.pending === 0, 600_000);
     const since = Date.now();
-    await waitFor(() => Date.parse(h.status()!.heartbeat) > since && h.status()!.queue_depth === 0, 600_000);
+    await waitFor(() => {
+      const st = run.alive() && h.status();
+      return !!st && Date.parse(st.heartbeat) > since && st.queue_depth === 0;
+    }, 600_000);
     const seconds = (performance.now() - t0) / 1000;
+    clearInterval(progress);
     const sent = new Map<string, number>();
     for (const r of h.os2sync.requests.slice(before))
       if (r.method === 'POST' && r.path.endsWith('/user')) {
@@ -132,6 +172,6 @@ async function burst(): Promise<void> {
 }
 
 export default async function bench(): Promise<void> {
-  await latency();
-  await burst();
+  if (process.env.LISTEN_BENCH_PART !== 'burst') await latency();
+  if (process.env.LISTEN_BENCH_PART !== 'latency') await burst();
 }

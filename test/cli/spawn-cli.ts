@@ -45,6 +45,7 @@ export function startCli(
   sb: Sandbox,
   args: string[],
   env: Record<string, string> = {},
+  opts: { killAfterMs?: number } = {},
 ): { child: ChildProcess; done: Promise<CliResult> } {
   const baseEnv = { ...process.env };
   delete baseEnv.CUSTOMER_SETTINGS;
@@ -57,8 +58,9 @@ export function startCli(
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
-  // A hung CLI must never outlive the test run: SIGKILL after 50 s (tests' own timeouts are shorter).
-  const guard = setTimeout(() => child.kill('SIGKILL'), 50_000);
+  // A hung CLI must never outlive the test run: SIGKILL after 50 s (tests' own timeouts are shorter;
+  // benches running a daemon for minutes raise it).
+  const guard = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs ?? 50_000);
   guard.unref();
   const done = new Promise<CliResult>((resolve) =>
     child.on('close', (code, signal) => {

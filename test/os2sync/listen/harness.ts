@@ -13,8 +13,14 @@ import type { Fixture } from '../../fixtures/types.js';
 
 export interface ListenHarness extends Harness {
   sb: Sandbox;
-  /** Spawns `job-runner listen`; resolves when its listeners are declared. */
-  startListen(env?: Record<string, string>): Promise<{ child: ChildProcess; done: Promise<CliResult> }>;
+  /**
+   * Spawns `job-runner listen`; resolves when its listeners are declared. It is SIGKILLed after
+   * `killAfterMs` (default 50 s, the CLI tests' guard): benches running it longer must raise it.
+   */
+  startListen(
+    env?: Record<string, string>,
+    opts?: { killAfterMs?: number },
+  ): Promise<{ child: ChildProcess; done: Promise<CliResult> }>;
   status(): ListenStatusFile | null;
   /** OS2sync mutations (POST/DELETE) since `from`, as `METHOD path uuid`. */
   sends(from?: number): string[];
@@ -61,8 +67,8 @@ export async function startListenHarness(
       return null;
     }
   };
-  h.startListen = async (env = {}) => {
-    const started = startCli(h.sb, ['listen'], env);
+  h.startListen = async (env = {}, opts = {}) => {
+    const started = startCli(h.sb, ['listen'], env, opts);
     let exited = false;
     void started.done.then(() => (exited = true));
     await waitFor(() => exited || (h.status()?.alive === true && h.status()!.listeners.length === 8), 45_000);
