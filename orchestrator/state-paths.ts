@@ -11,3 +11,12 @@ export function stateDirOf(settings: Settings, cwd: string = process.cwd()): str
 export function historyPath(stateDir: string): string {
   return path.join(stateDir, 'history.sqlite');
 }
+
+/**
+ * The lease of `job-runner listen` (one listener per state dir), beside the night's `run.lock`: the night
+ * and the listener run at the same time. Its path is the PID lock file of older versions, so a listener of an
+ * older version still running is seen (held while its PID lives).
+ */
+export function listenLockPath(stateDir: string): string {
+  return path.join(stateDir, 'listen', 'listen.lock');
+}

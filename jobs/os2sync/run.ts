@@ -32,9 +32,10 @@ export async function run(ctx: JobContext): Promise<JobResult> {
   const lock = sending
     ? await waitCacheLock(cfg.hashCachePath, 'exports_os2sync', {
         signal: ctx.signal,
-        onWait: (h) => log.info(`waiting for the hash cache lock held by ${h.what} (pid ${h.pid})`),
+        onWait: (h) => log.info(`waiting for the hash cache lock held by ${h.what} (${h.who})`),
       })
     : undefined;
+  if (lock?.tookOver) log.warn(`took over a stale hash cache lock: ${lock.tookOver}`);
   try {
     return await runLocked(ctx, cfg, templates, sending, stub);
   } finally {

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import winston from 'winston';
 import client from 'prom-client';
@@ -12,7 +13,8 @@ import type { Settings } from '../../../orchestrator/settings-store.js';
 import { SettingsError } from '../../../orchestrator/settings-store.js';
 import { JobSettingsError } from '../../../orchestrator/job.js';
 import { ExitError, LockHeldError, SettingsProblemsError } from '../../../orchestrator/errors.js';
-import { tryPidLock } from '../../../orchestrator/pid-lock.js';
+import { acquireLease, describeHolder } from '../../../orchestrator/lease.js';
+import { listenLockPath } from '../../../orchestrator/state-paths.js';
 import { makeRedactor } from '../../../orchestrator/redact.js';
 import { createMoClient } from '../../clients/mo.js';
 import { todayIn } from '../../lora-cache/dates.js';
@@ -39,7 +41,6 @@ export interface ListenOptions {
 }
 
 export const statusFile = (stateDir: string): string => path.join(stateDir, 'listen', 'status.json');
-export const listenLockFile = (stateDir: string): string => path.join(stateDir, 'listen', 'listen.lock');
 
 /** Test-only: `JOB_RUNNER_TEST_KILL_AT=after-fetch|after-queue|after-send` kills the process there (kill -9 tests). */
 function killPoint(name: string): void {
@@ -93,12 +94,8 @@ export async function listen(opts: ListenOptions): Promise<number> {
       { key: 'os2sync.api_url', message: 'listen needs a real OS2sync URL (stub sends nothing)' },
     ]);
 
-  const lock = tryPidLock(listenLockFile(stateDir), 'job-runner listen');
-  if ('held' in lock)
-    throw new LockHeldError(
-      `job-runner listen is already running on ${stateDir} (pid ${lock.held.pid}, since ${lock.held.since})`,
-    );
-
+  const stop = new AbortController(); // stops fetching and idle waits; in-flight work finishes (drain)
+  const hard = new AbortController(); // a second signal, or the lease lost: abort requests too
   const redact = makeRedactor();
   const logger = winston.createLogger({
     level: opts.verbose ? 'debug' : 'info',
@@ -108,8 +105,25 @@ export async function listen(opts: ListenOptions): Promise<number> {
     transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn'] })],
   });
 
-  const stop = new AbortController(); // stops fetching and idle waits; in-flight work finishes (drain)
-  const hard = new AbortController(); // a second signal: abort requests too
+  // one listener per state dir: the lease, as the night's run lock (orchestrator/lease.ts)
+  const lockFile = listenLockPath(stateDir);
+  fs.mkdirSync(path.dirname(lockFile), { recursive: true, mode: 0o700 });
+  let lost: string | null = null;
+  const got = acquireLease(lockFile, 'listen', {
+    // another listener took the lease over (ours was not renewed for 10 min): two must not run, so stop
+    onLost: (msg) => {
+      lost = msg;
+      stop.abort();
+      hard.abort(new Error(msg));
+    },
+  });
+  if (!got.ok)
+    throw new LockHeldError(
+      `job-runner listen is already running on ${stateDir}: ${got.holder ? describeHolder(got.holder) : (got.note ?? 'unknown holder')}`,
+    );
+  const lock = got.lease;
+  if (got.tookOver) logger.warn(`took over a stale listener lock ${lockFile}: ${got.tookOver}`);
+
   let signals = 0;
   const onSignal = (sig: string): void => {
     signals += 1;
@@ -127,6 +141,7 @@ export async function listen(opts: ListenOptions): Promise<number> {
   const os2sync = os2syncClientFor(cfg, hard.signal, logger);
 
   const state = {
+    host: os.hostname(),
     pid: process.pid,
     started: new Date().toISOString(),
     owner: null as string | null,
@@ -207,10 +222,12 @@ export async function listen(opts: ListenOptions): Promise<number> {
 
   // ---- status file (read by `job-runner status`) ----
   const writeStatus = (alive: boolean): void => {
+    if (lost !== null) return; // the status file is the new holder's now
     const d = queue.depth();
     const c = queue.counters();
     const body = {
       alive,
+      host: state.host,
       pid: state.pid,
       started: state.started,
       heartbeat: new Date().toISOString(),
@@ -340,11 +357,12 @@ export async function listen(opts: ListenOptions): Promise<number> {
       if ('held' in cacheLock) {
         if (state.nightRunning === null)
           logger.info(`${cacheLock.held.what} holds the hash cache: queueing, not sending`);
-        state.nightRunning = `${cacheLock.held.what} (pid ${cacheLock.held.pid})`;
+        state.nightRunning = `${cacheLock.held.what} (${cacheLock.held.who})`;
         if (stop.signal.aborted) return; // drain ends: the rest stays queued for the next start
         await sleep(500, stop.signal);
         continue;
       }
+      if (cacheLock.tookOver) logger.warn(`took over a stale hash cache lock: ${cacheLock.tookOver}`);
       if (state.nightRunning !== null) logger.info('the hash cache is free again: draining the queue');
       state.nightRunning = null;
       try {
@@ -442,10 +460,12 @@ export async function listen(opts: ListenOptions): Promise<number> {
       Array.from({ length: listenCfg.parallelism }, () => fetcher(l)),
     );
     await Promise.all([...fetchers, worker()]);
+    if (lost !== null) throw new ListenFailed(lost);
     logger.info('stopped');
     return signals > 1 ? 130 : 0;
   } catch (err) {
-    if (err instanceof SettingsProblemsError) throw err;
+    if (err instanceof SettingsProblemsError || err instanceof ListenFailed) throw err;
+    if (lost !== null) throw new ListenFailed(lost);
     if (stop.signal.aborted) return 130;
     throw new ListenFailed((err as Error).message);
   } finally {
