@@ -83,6 +83,7 @@ export async function listen(opts: ListenOptions): Promise<number> {
       backoff: settings.value(L.retryBackoff),
       backoffMax: settings.value(L.retryBackoffMax),
       batchSize: settings.value(L.batchSize),
+      batchWait: settings.value(L.batchWait),
       metricsPort: settings.value(L.metricsPort),
       metricsHost: settings.value(L.metricsHost),
     };
@@ -252,7 +253,13 @@ export async function listen(opts: ListenOptions): Promise<number> {
   };
 
   let wake: () => void = () => undefined;
-  const wakeWorker = (): void => wake();
+  /** While the worker holds back a small batch during a burst, new targets do not wake it (it waits for more). */
+  let holdingBack = false;
+  const wakeWorker = (): void => {
+    if (!holdingBack) wake();
+  };
+  /** Fetchers whose last fetch got an event: while > 0 a burst is on and more targets are coming. */
+  let fetchersFinding = 0;
 
   /** Inbox event → targets queued (same transaction drops the inbox row) → ack. */
   const process1 = async (e: {
@@ -275,7 +282,6 @@ export async function listen(opts: ListenOptions): Promise<number> {
   async function ack(e: { id: number; token: string }): Promise<void> {
     await mo.query(ackMutation, { token: e.token });
     queue.acked(e.id);
-    queue.bump('acked');
     m.acked.inc();
   }
 
@@ -291,29 +297,37 @@ export async function listen(opts: ListenOptions): Promise<number> {
   };
 
   const fetcher = async (listener: { uuid: string; routing_key: string }): Promise<void> => {
+    let finding = false;
+    const found = (now: boolean): void => {
+      if (now === finding) return;
+      finding = now;
+      fetchersFinding += now ? 1 : -1;
+      if (fetchersFinding === 0) wake(); // the burst is over: re-sync what is queued now
+    };
     while (!stop.signal.aborted) {
       let ev: { subject: string; priority: number; token: string } | null;
       try {
         ev = (await mo.query<{ event_fetch: typeof ev }>(fetchEventQuery, { listener: listener.uuid }))
           .event_fetch;
       } catch (err) {
+        found(false);
         if (stop.signal.aborted) break;
         setError(`fetching ${listener.routing_key} events: ${(err as Error).message}`);
         await sleep(5_000, stop.signal);
         continue;
       }
+      found(ev !== null);
       if (!ev) {
         await sleep(listenCfg.idlePoll, stop.signal);
         continue;
       }
-      queue.bump('fetched');
-      m.fetched.inc();
       const id = queue.receive({
         listener: listener.uuid,
         routingKey: listener.routing_key,
         subject: ev.subject,
         token: ev.token,
       });
+      m.fetched.inc();
       killPoint('after-fetch');
       try {
         await process1({ id, routingKey: listener.routing_key, subject: ev.subject, token: ev.token });
@@ -327,8 +341,24 @@ export async function listen(opts: ListenOptions): Promise<number> {
   const backoffMs = (attempts: number): number =>
     Math.min(listenCfg.backoffMax, listenCfg.backoff * 2 ** Math.max(0, attempts - 1));
 
+  /** Sleeps until `ms` passed, `wake()` is called or the drain starts. */
+  const workerSleep = (ms: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        stop.signal.removeEventListener('abort', done);
+        wake = () => undefined;
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      wake = done;
+      stop.signal.addEventListener('abort', done, { once: true });
+    });
+
   const worker = async (): Promise<void> => {
     let lastInboxDrain = Date.now();
+    /** Since when a small batch is held back during a burst (null: not holding back). */
+    let heldSince: number | null = null;
     const drain = (): boolean => stop.signal.aborted && queue.due(1).length === 0;
     while (!hard.signal.aborted) {
       if (Date.now() - lastInboxDrain > 30_000) {
@@ -339,20 +369,25 @@ export async function listen(opts: ListenOptions): Promise<number> {
       if (due.length === 0) {
         if (stop.signal.aborted) return;
         const next = queue.nextDue();
-        const wait = next === null ? 1_000 : Math.max(10, Math.min(1_000, next - Date.now()));
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            clearTimeout(t);
-            stop.signal.removeEventListener('abort', done);
-            wake = () => undefined;
-            resolve();
-          };
-          const t = setTimeout(done, wait);
-          wake = done;
-          stop.signal.addEventListener('abort', done, { once: true });
-        });
+        await workerSleep(next === null ? 1_000 : Math.max(10, Math.min(1_000, next - Date.now())));
         continue;
       }
+      // a burst (fetchers still finding events): each re-sync reads MO in full, so gather a full batch,
+      // but hold back no longer than listen.batch_wait; a single change goes at once (its fetcher found nothing next)
+      heldSince ??= Date.now();
+      const held = Date.now() - heldSince;
+      if (
+        due.length < listenCfg.batchSize &&
+        fetchersFinding > 0 &&
+        held < listenCfg.batchWait &&
+        !stop.signal.aborted
+      ) {
+        holdingBack = true;
+        await workerSleep(Math.min(250, listenCfg.batchWait - held));
+        holdingBack = false;
+        continue;
+      }
+      heldSince = null;
       const cacheLock = tryCacheLock(cfg.hashCachePath, 'job-runner listen');
       if ('held' in cacheLock) {
         if (state.nightRunning === null)

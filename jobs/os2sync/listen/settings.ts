@@ -52,6 +52,14 @@ export const L = {
     default: 500,
     description: 'Targets re-synced per MO read (queued targets coalesce; a class change is queued in pages)',
   }),
+  batchWait: setting({
+    key: 'listen.batch_wait',
+    schema: durationSchema.pipe(z.number().min(0).max(600_000)),
+    type: 'duration',
+    default: 10_000,
+    description:
+      'During a burst (MO still has events), longest wait for more targets before re-syncing fewer than listen.batch_size (each re-sync reads MO in full); 0 = never wait',
+  }),
   metricsPort: setting({
     key: 'listen.metrics_port',
     schema: intSchema.pipe(z.number().int().min(0).max(65535)),

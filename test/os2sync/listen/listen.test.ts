@@ -61,6 +61,21 @@ describe('job-runner listen: events → OS2sync', function () {
     expect(h.sends()).to.deep.equal([`POST /api/user ${person}`]);
   });
 
+  it('a burst of events on 40 persons is re-synced in one batch (one MO read), not one per event', async () => {
+    run = await h.startListen();
+    const persons = h.exportedPersons().slice(0, 40);
+    h.mo.setFaults({ latencyMs: 20 }); // each event takes a few MO round trips: the burst lasts a while
+    for (const p of persons) h.mo.changes.update('persons', p, { surname: `Byge-${p.slice(0, 4)}` });
+    await waitFor(() => h.mo.events.stats.pending === 0 && h.status()!.queue_depth === 0, 30_000);
+    h.mo.setFaults({});
+    run.child.kill('SIGTERM');
+    const res = await run.done;
+    const batches = res.stdout.split('\n').filter((l) => / re-synced \d+ target/.test(l));
+    expect(batches, batches.join('\n')).to.have.length(1);
+    expect(batches[0]).to.match(/re-synced 40 target\(s\): users 40 upserted/);
+    expect([...h.sends()].sort()).to.deep.equal(persons.map((p) => `POST /api/user ${p}`).sort());
+  });
+
   it('refuses to start twice on one state dir (exit 3)', async () => {
     run = await h.startListen();
     const { cli } = await import('../../cli/spawn-cli.js');
