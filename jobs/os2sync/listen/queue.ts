@@ -37,6 +37,11 @@ export const queuePath = (stateDir: string): string => path.join(stateDir, 'list
 
 export class ListenQueue {
   private readonly db: Database.Database;
+  /** Statements of the per-event path, prepared once (preparing per call cost more than running them). */
+  private readonly st: Record<
+    'insertInbox' | 'markQueued' | 'deleteInbox' | 'upsertTarget' | 'bump',
+    Database.Statement
+  >;
 
   constructor(file: string) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -57,14 +62,29 @@ export class ListenQueue {
         PRIMARY KEY (kind, uuid));
       CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
     `);
+    this.st = {
+      insertInbox: this.db.prepare(
+        'INSERT INTO inbox (listener, routing_key, subject, token, fetched_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      markQueued: this.db.prepare('UPDATE inbox SET queued = 1 WHERE id = ?'),
+      deleteInbox: this.db.prepare('DELETE FROM inbox WHERE id = ?'),
+      upsertTarget: this.db.prepare(
+        `INSERT INTO targets (kind, uuid, queued_at) VALUES (?, ?, ?)
+         ON CONFLICT (kind, uuid) DO UPDATE SET generation = generation + 1`,
+      ),
+      bump: this.db.prepare(
+        'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + ?',
+      ),
+    };
   }
 
-  /** Records a fetched event before its targets are known; returns its inbox id. */
+  /** Records a fetched event before its targets are known (and counts it fetched); returns its inbox id. */
   receive(e: Omit<InboxEvent, 'id' | 'queued'>): number {
-    const r = this.db
-      .prepare('INSERT INTO inbox (listener, routing_key, subject, token, fetched_at) VALUES (?, ?, ?, ?, ?)')
-      .run(e.listener, e.routingKey, e.subject, e.token, Date.now());
-    return Number(r.lastInsertRowid);
+    return this.db.transaction(() => {
+      const r = this.st.insertInbox.run(e.listener, e.routingKey, e.subject, e.token, Date.now());
+      this.st.bump.run('fetched', 1, 1);
+      return Number(r.lastInsertRowid);
+    })();
   }
 
   /** Events fetched but not yet queued (after a kill -9): processed again at start. */
@@ -79,20 +99,18 @@ export class ListenQueue {
   /** Queues targets (coalescing) and marks the inbox row queued, in one transaction. */
   enqueue(targets: Target[], inboxId?: number): void {
     const now = Date.now();
-    const upsert = this.db.prepare(
-      `INSERT INTO targets (kind, uuid, queued_at) VALUES (?, ?, ?)
-       ON CONFLICT (kind, uuid) DO UPDATE SET generation = generation + 1`,
-    );
-    const tx = this.db.transaction(() => {
-      for (const t of targets) upsert.run(t.kind, t.uuid, now);
-      if (inboxId !== undefined) this.db.prepare('UPDATE inbox SET queued = 1 WHERE id = ?').run(inboxId);
-    });
-    tx();
+    this.db.transaction(() => {
+      for (const t of targets) this.st.upsertTarget.run(t.kind, t.uuid, now);
+      if (inboxId !== undefined) this.st.markQueued.run(inboxId);
+    })();
   }
 
-  /** The event is acknowledged in MO: forget it. */
+  /** The event is acknowledged in MO: forget it (and count it acked). */
   acked(inboxId: number): void {
-    this.db.prepare('DELETE FROM inbox WHERE id = ?').run(inboxId);
+    this.db.transaction(() => {
+      this.st.deleteInbox.run(inboxId);
+      this.st.bump.run('acked', 1, 1);
+    })();
   }
 
   /** Up to `limit` targets due now, oldest first, skipping `busy` ones. */
@@ -155,11 +173,7 @@ export class ListenQueue {
   }
 
   bump(name: string, by = 1): void {
-    this.db
-      .prepare(
-        'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + ?',
-      )
-      .run(name, by, by);
+    this.st.bump.run(name, by, by);
   }
 
   counters(): Record<string, number> {
