@@ -104,6 +104,8 @@ export class EventSystem {
   readonly listeners = new Map<string, Listener>();
   private readonly rows = new Map<string, Row>();
   private readonly byId = new Map<number, Row>();
+  /** Rows per listener: a fetch looks at its listener's rows only (a burst has thousands per listener). */
+  private readonly byListener = new Map<string, Set<Row>>();
   private nextId = 1;
   /** Added to the real clock (ms), so tests can let MO's back-off pass without waiting. */
   clockOffsetMs = 0;
@@ -234,6 +236,9 @@ export class EventSystem {
         };
         this.rows.set(key, created);
         this.byId.set(created.id, created);
+        const mine = this.byListener.get(l.uuid) ?? new Set<Row>();
+        mine.add(created);
+        this.byListener.set(l.uuid, mine);
       }
       this.stats.sent += 1;
       this.onFetchable?.(routingKey, subject, at);
@@ -295,25 +300,24 @@ export class EventSystem {
     if (!listener || listener.owner !== owner) return null;
     const now = this.now();
     const deliverSilenced = this.options.deliverSilenced ?? true;
-    let best: Row[] = [];
-    const rank = (r: Row): [number, number, number] => [r.silenced ? 1 : 0, r.priority, r.fetchedCount];
-    for (const r of this.rows.values()) {
-      if (r.listener !== listenerUuid) continue;
+    // order: unsilenced first, then priority, then fewest fetches; no FIFO: a random tie-break among equals
+    // (reservoir sampling), as Postgres may return any row
+    let row: Row | undefined;
+    let ties = 0;
+    for (const r of this.byListener.get(listenerUuid) ?? []) {
       if (r.silenced && !deliverSilenced) continue;
       if (!(r.lastTried < now - backoffMs(r.fetchedCount))) continue;
-      if (best.length === 0) {
-        best = [r];
-        continue;
-      }
-      const a = rank(r);
-      const b = rank(best[0] as Row);
-      const cmp = a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
-      if (cmp < 0) best = [r];
-      else if (cmp === 0) best.push(r);
+      const cmp = row
+        ? Number(r.silenced) - Number(row.silenced) ||
+          r.priority - row.priority ||
+          r.fetchedCount - row.fetchedCount
+        : -1;
+      if (cmp < 0) {
+        row = r;
+        ties = 1;
+      } else if (cmp === 0 && Math.random() * ++ties < 1) row = r;
     }
-    if (best.length === 0) return null;
-    // no FIFO: a random tie-break among equals, as Postgres may return any row
-    const row = best[Math.floor(Math.random() * best.length)] as Row;
+    if (!row) return null;
     row.lastTried = now;
     row.fetchedCount += 1;
     this.stats.fetched += 1;
@@ -335,6 +339,7 @@ export class EventSystem {
 
   private dropRow(row: Row): void {
     this.rows.delete(this.rowKey(row.listener, row.subject));
+    this.byListener.get(row.listener)?.delete(row);
     this.byId.delete(row.id);
     this.stats.pending = this.rows.size;
   }
