@@ -21,6 +21,13 @@ const pct = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 };
 
+/** CPU seconds (user + system) a process used so far: load-independent, unlike wall time on a shared host. */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime (fields 14, 15) in clock ticks of 1/100 s
+}
+
 function peakRss(pid: number): number {
   const m = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/);
   return m ? Number(m[1]) / 1024 : NaN;
@@ -130,6 +137,7 @@ async function burst(): Promise<void> {
     for (const p of persons)
       validityAt(fixture.persons.find((x) => x.uuid === p)!.validities, fixture.today)!.surname += '-B';
     const before = h.os2sync.requests.length;
+    const cpu0 = { listener: cpuSeconds(run.child.pid!), here: process.cpuUsage() };
     const t0 = performance.now();
     for (const [key, subject] of events) h.mo.events.changed(key, subject);
     const progress = setInterval(() => {
@@ -140,6 +148,7 @@ async function burst(): Promise<void> {
       );
     }, 2000);
     await waitFor(() => run.alive() && h.mo.events.stats.pending === 0, 600_000);
+    const fetchedAll = (performance.now() - t0) / 1000;
     const since = Date.now();
     await waitFor(() => {
       const st = run.alive() && h.status();
@@ -147,6 +156,9 @@ async function burst(): Promise<void> {
     }, 600_000);
     const seconds = (performance.now() - t0) / 1000;
     clearInterval(progress);
+    const listenerCpu = cpuSeconds(run.child.pid!) - cpu0.listener;
+    const here = process.cpuUsage(cpu0.here);
+    const emulatorsCpu = (here.user + here.system) / 1e6;
     const sent = new Map<string, number>();
     for (const r of h.os2sync.requests.slice(before))
       if (r.method === 'POST' && r.path.endsWith('/user')) {
@@ -162,6 +174,12 @@ async function burst(): Promise<void> {
     );
     console.log(
       `listen/burst persons sent exactly once: ${once} of ${persons.length}; user POSTs ${[...sent.values()].reduce((a, b) => a + b, 0)}`,
+    );
+    console.log(
+      `listen/burst all events fetched and acked after: ${fetchedAll.toFixed(1)} s (${(events.length / fetchedAll).toFixed(0)} events/s)`,
+    );
+    console.log(
+      `listen/burst CPU per 1,000 events: listener ${((listenerCpu / events.length) * 1000).toFixed(1)} s, MO + OS2sync emulators (this process) ${((emulatorsCpu / events.length) * 1000).toFixed(1)} s; events per listener CPU second: ${(events.length / listenerCpu).toFixed(0)}`,
     );
     console.log(`listen/burst listener peak RSS: ${peakRss(run.child.pid!).toFixed(0)} MB`);
   } finally {
