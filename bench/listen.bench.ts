@@ -95,7 +95,8 @@ async function latency(): Promise<void> {
         lat.push(stamps.at[i2]! - t0);
         return true;
       }, 30_000);
-      await new Promise((r) => setTimeout(r, Math.random() * 100)); // changes arrive at random moments of the poll
+      // changes arrive at random moments of the 1 s idle poll (right after a send the fetcher has just gone idle)
+      await new Promise((r) => setTimeout(r, Math.random() * 1000));
     }
     console.log(
       `listen/latency changes: ${lat.length} (fixture S, idle poll 1 s, load ${os.loadavg()[0]!.toFixed(1)})`,
