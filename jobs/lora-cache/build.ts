@@ -25,7 +25,7 @@ export interface BuildOptions {
   graphqlVersion: string;
   pageSize?: number;
   signal?: AbortSignal;
-  /** Called after each page fetched and each page written: objects fetched per entity and rows written. */
+  /** Called after each page written: objects fetched (in the pages written) per entity and rows written. */
   onProgress?(fetched: Readonly<Record<string, number>>, rowsWritten: number): void;
 }
 
@@ -129,7 +129,6 @@ async function allOrFirstError(tasks: (() => Promise<void>)[], abort: () => void
 export async function buildSnapshot(opts: BuildOptions, abort: () => void): Promise<BuildResult> {
   const started = new Date();
   const queryTid = localTimestamp(opts.timeZone, started);
-  const fetched: Record<string, number> = {};
   const pageOpts = opts.pageSize ? { pageSize: opts.pageSize } : {};
   const writer = new WriterThread(
     {
@@ -142,17 +141,14 @@ export async function buildSnapshot(opts: BuildOptions, abort: () => void): Prom
     },
     MAX_QUEUED_CHARS,
     abort,
-    (rows) => opts.onProgress?.(fetched, rows),
+    (objects, rows) => opts.onProgress?.(objects, rows),
   );
 
   /** Pages through one document, handing each page to the writer; then tells it the entity is complete. */
   async function each(f: EntityFetch) {
-    fetched[f.entity] = 0;
-    for await (const page of opts.client.pagedText<unknown>(f.doc, f.vars, pageOpts)) {
+    for await (const text of opts.client.pagedText(f.doc, f.vars, pageOpts)) {
       throwIfAborted(opts.signal);
-      fetched[f.entity] += page.objects.length;
-      opts.onProgress?.(fetched, writer.rowsWritten);
-      await writer.page(f.entity, page.text);
+      await writer.page(f.entity, text);
     }
     writer.send({ type: 'done', entity: f.entity });
   }
@@ -176,22 +172,25 @@ export async function buildSnapshot(opts: BuildOptions, abort: () => void): Prom
       abort,
     );
     throwIfAborted(opts.signal);
-    const result = await writer.finish({
-      type: 'finish',
-      meta: {
-        mode: opts.mode,
-        moUrl: opts.moUrl,
-        graphqlVersion: opts.graphqlVersion,
-        exportCpr: opts.exportCpr,
-        primaryManagerResponsibility: opts.primaryManagerResponsibility,
-        buildStarted: started,
-        kvittering: { queryTid, startLeveringTid: localTimestamp(opts.timeZone, startLevering) },
+    const result = await writer.finish(
+      {
+        type: 'finish',
+        meta: {
+          mode: opts.mode,
+          moUrl: opts.moUrl,
+          graphqlVersion: opts.graphqlVersion,
+          exportCpr: opts.exportCpr,
+          primaryManagerResponsibility: opts.primaryManagerResponsibility,
+          buildStarted: started,
+          kvittering: { queryTid, startLeveringTid: localTimestamp(opts.timeZone, startLevering) },
+        },
+        timeZone: opts.timeZone,
       },
-      timeZone: opts.timeZone,
-    });
+      opts.signal,
+    );
     return {
       rowCounts: result.rowCounts,
-      objectsFetched: { ...fetched },
+      objectsFetched: { ...writer.objectsRead },
       warnings: result.warnings,
       seconds: (Date.now() - started.getTime()) / 1000,
       writeSeconds: result.writeMs / 1000,

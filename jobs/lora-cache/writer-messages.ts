@@ -34,7 +34,8 @@ export type ToWriter =
 
 /** Writer thread → fetch thread. */
 export type FromWriter =
-  | { type: 'page-written'; chars: number; totalRows: number }
+  /** A page is written: its objects (the fetch thread does not parse pages), all rows written so far. */
+  | { type: 'page-written'; entity: Entity; objects: number; chars: number; totalRows: number }
   | {
       type: 'finished';
       rowCounts: Record<string, number>;

@@ -10,6 +10,7 @@ import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { removeStaleTemps } from '../../orchestrator/atomic-write.js';
+import { abortError } from './abort.js';
 import type { Entity } from './queries.js';
 import type { FromWriter, ToWriter, WriterSetup } from './writer-messages.js';
 
@@ -34,6 +35,7 @@ export class WriterThread {
   private readonly worker: Worker;
   private queuedChars = 0;
   private written = 0;
+  private readonly read: Record<string, number> = {};
   private failed: Error | undefined;
   private waiting: (() => void)[] = [];
   private finished: { resolve(f: Finished): void; reject(err: Error): void } | undefined;
@@ -45,7 +47,8 @@ export class WriterThread {
     private readonly setup: WriterSetup,
     private readonly maxQueuedChars: number,
     private readonly onFailure: (err: Error) => void,
-    private readonly onWritten: (rows: number) => void = () => undefined,
+    private readonly onWritten: (objects: Readonly<Record<string, number>>, rows: number) => void = () =>
+      undefined,
   ) {
     // The job's heap limit (runner.job_memory_mb) applies to this thread's heap too.
     const heapMb = Math.ceil(v8.getHeapStatistics().heap_size_limit / 2 ** 20);
@@ -77,6 +80,11 @@ export class WriterThread {
     return !this.exited;
   }
 
+  /** Objects in the pages written so far, per entity. */
+  get objectsRead(): Readonly<Record<string, number>> {
+    return this.read;
+  }
+
   /** Rows the writer has written so far. */
   get rowsWritten(): number {
     return this.written;
@@ -89,6 +97,7 @@ export class WriterThread {
 
   /** Hands a page's response text over; resolves at once unless the queue is at the memory bound. */
   async page(entity: Entity, text: string): Promise<void> {
+    this.read[entity] ??= 0;
     this.send({ type: 'page', entity, text });
     this.queuedChars += text.length;
     while (this.queuedChars > this.maxQueuedChars && !this.failed)
@@ -96,9 +105,15 @@ export class WriterThread {
     this.throwIfFailed();
   }
 
-  /** Sends the metadata and waits until the snapshot is in place. */
-  finish(m: FinishMessage): Promise<Finished> {
-    const done = new Promise<Finished>((resolve, reject) => (this.finished = { resolve, reject }));
+  /**
+   * Sends the metadata and waits until the snapshot is in place, or until `signal` aborts (a timeout while the
+   * last indexes are built): then it rejects with the abort's one-line error and `stop()` discards the file.
+   */
+  finish(m: FinishMessage, signal?: AbortSignal): Promise<Finished> {
+    const done = new Promise<Finished>((resolve, reject) => {
+      this.finished = { resolve, reject };
+      signal?.addEventListener('abort', () => reject(abortError(signal)), { once: true });
+    });
     this.send(m);
     return done;
   }
@@ -118,8 +133,9 @@ export class WriterThread {
     if (m.type === 'page-written') {
       this.queuedChars -= m.chars;
       this.written = m.totalRows;
+      this.read[m.entity] = (this.read[m.entity] ?? 0) + m.objects;
       if (this.queuedChars <= this.maxQueuedChars) this.wake();
-      this.onWritten(m.totalRows);
+      this.onWritten(this.read, m.totalRows);
     } else if (m.type === 'finished') {
       const { type: _, ...result } = m;
       this.result = result;

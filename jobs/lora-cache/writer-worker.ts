@@ -17,9 +17,17 @@ function handle(a: SnapshotAssembler, m: ToWriter): void {
   switch (m.type) {
     case 'root':
       return a.root(m.uuid);
-    case 'page':
-      a.page(m.entity, pageObjects(m.text));
-      return send({ type: 'page-written', chars: m.text.length, totalRows: a.writer.totalRows });
+    case 'page': {
+      const objects = pageObjects(m.text);
+      a.page(m.entity, objects);
+      return send({
+        type: 'page-written',
+        entity: m.entity,
+        objects: objects.length,
+        chars: m.text.length,
+        totalRows: a.writer.totalRows,
+      });
+    }
     case 'classes-done':
       return a.classesDone();
     case 'done':

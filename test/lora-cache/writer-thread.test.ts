@@ -93,6 +93,39 @@ describe('lora-cache writer thread', function () {
     expect(tempFiles()).to.deep.equal([]);
   });
 
+  it('a timeout while it finishes rejects with the abort reason; stop() ends the thread, no temp file left', async () => {
+    const writer = new WriterThread(setup, 1 << 20, () => undefined);
+    const timeout = new AbortController();
+    try {
+      writer.send({ type: 'classes-done' });
+      const finishing = writer.finish(
+        {
+          type: 'finish',
+          timeZone: 'Europe/Copenhagen',
+          meta: {
+            mode: 'actual',
+            moUrl: 'http://127.0.0.1:1',
+            graphqlVersion: '29',
+            exportCpr: true,
+            primaryManagerResponsibility: null,
+            buildStarted: new Date(),
+            kvittering: { queryTid: 'x', startLeveringTid: 'y' },
+          },
+        },
+        timeout.signal,
+      );
+      timeout.abort('timeout');
+      await finishing.then(
+        () => expect.fail('should be stopped'),
+        (err: Error) => expect(err.message).to.equal('stopped: timeout'),
+      );
+    } finally {
+      await writer.stop();
+    }
+    expect(writer.running).to.equal(false);
+    expect(tempFiles()).to.deep.equal([]);
+  });
+
   it('page() waits at the memory bound until the writer has written below it', async () => {
     const writer = new WriterThread(setup, 10, () => undefined);
     try {
