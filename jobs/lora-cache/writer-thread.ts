@@ -20,12 +20,12 @@ const entry = new URL(`./writer-worker${extension}`, import.meta.url);
 /**
  * From dist the entry is plain JS. Under tsx (tests, development) it is TypeScript, and on Node 20 a worker
  * inherits neither the loader hooks nor a working `--import tsx` (the entry fails with "Unknown file extension"),
- * so a two-line bootstrap registers tsx in the thread before importing the entry.
+ * so a source-only bootstrap (tsx-worker-bootstrap.mjs) registers tsx in the thread, then imports the entry.
  */
 function startWorker(opts: WorkerOptions): Worker {
   if (extension === '.js') return new Worker(entry, opts);
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(bootstrap, { ...opts, eval: true, execArgv: [] });
+  const bootstrap = new URL('./tsx-worker-bootstrap.mjs', import.meta.url);
+  return new Worker(bootstrap, { ...opts, argv: [entry.href], execArgv: [] });
 }
 
 export type FinishMessage = Extract<ToWriter, { type: 'finish' }>;
