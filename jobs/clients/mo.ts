@@ -46,6 +46,17 @@ export interface MoClient {
     variables?: Record<string, unknown>,
     opts?: { pageSize?: number },
   ): AsyncIterable<T[]>;
+  /**
+   * `paged` for a consumer that parses the pages itself (on another thread): yields each page's response text as
+   * MO sent it, empty pages included. When the document selects `page_info { next_cursor }` before `objects`
+   * and the answer has no `errors`, only the head of the text is read for the cursor; any other answer is
+   * parsed and checked as by `query`.
+   */
+  pagedText(
+    doc: GqlDocument,
+    variables?: Record<string, unknown>,
+    opts?: { pageSize?: number },
+  ): AsyncIterable<string>;
   /** Uploads a file to MO's EXPORTS file store (overwriting a file of the same name). */
   uploadFile(fileName: string, content: Buffer, opts?: { force?: boolean }): Promise<void>;
   /** HTTP requests sent to MO so far (retries included, token requests excluded). */
@@ -73,7 +84,10 @@ export class MoError extends Error {
 const AUTH_ERRORS = /^(Not authenticated|Signature verification failed|Signature has expired)/i;
 
 type GqlBody = { data?: unknown; errors?: { message?: unknown }[] };
-type Sent = { kind: 'data'; data: unknown } | { kind: 'auth'; message: string };
+type Sent = { kind: 'data'; data: unknown; text: string } | { kind: 'auth'; message: string };
+type Answer = { data: unknown; text: string };
+/** Reads a 2xx answer without parsing it all; undefined: parse and check it in full. */
+type Peek = (text: string) => unknown;
 type BodyFactory = () => { data: unknown; headers: Record<string, string> };
 
 export function moEndpoint(settings: Settings): string {
@@ -101,7 +115,13 @@ export function createMoClient(opts: MoClientOptions): MoClient {
   const limit = pLimit(maxInFlight);
   let requests = 0;
 
-  async function postOnce(op: string, body: BodyFactory, variables: unknown, token?: string): Promise<Sent> {
+  async function postOnce(
+    op: string,
+    body: BodyFactory,
+    variables: unknown,
+    token?: string,
+    peek?: Peek,
+  ): Promise<Sent> {
     requests++;
     const { data, headers } = body();
     let res;
@@ -130,6 +150,10 @@ export function createMoClient(opts: MoClientOptions): MoClient {
       );
     }
     if (res.status === 401) return { kind: 'auth', message: statusText(res) };
+    if (peek && res.status < 300 && typeof res.data === 'string') {
+      const data = peek(res.data);
+      if (data !== undefined) return { kind: 'data', data, text: res.data };
+    }
     const parsed = parseBody(res.data);
     if (res.status >= 400) {
       const first = parsed ? firstError(parsed, variables) : undefined;
@@ -148,19 +172,19 @@ export function createMoClient(opts: MoClientOptions): MoClient {
     }
     if (parsed.data === null || typeof parsed.data !== 'object')
       throw new MoError(`${op}: response has no data`, res.status);
-    return { kind: 'data', data: parsed.data };
+    return { kind: 'data', data: parsed.data, text: res.data as string };
   }
 
-  async function send(op: string, body: BodyFactory, variables: unknown): Promise<unknown> {
+  async function send(op: string, body: BodyFactory, variables: unknown, peek?: Peek): Promise<Answer> {
     return limit(async () => {
       let refreshed = false;
       for (;;) {
         const token = tokens ? await tokens.get().catch(rethrowAs(op)) : undefined;
-        const sent = await withRetry(() => postOnce(op, body, variables, token), policy, {
+        const sent = await withRetry(() => postOnce(op, body, variables, token, peek), policy, {
           signal,
           onRetry: (err, n, delay) => logger?.warn(`${err.message}; retry ${n} in ${delay}ms`),
         });
-        if (sent.kind === 'data') return sent.data;
+        if (sent.kind === 'data') return { data: sent.data, text: sent.text };
         if (!tokens) throw new MoError(`${op}: MO requires authentication (${sent.message}); set CLIENT_ID`);
         if (refreshed) throw new MoError(`${op}: MO rejected a fresh token (${sent.message})`);
         logger?.debug(`${op}: MO rejected the token (${sent.message}); fetching a new one`);
@@ -170,10 +194,14 @@ export function createMoClient(opts: MoClientOptions): MoClient {
     });
   }
 
-  async function query<T>(doc: GqlDocument, variables: Record<string, unknown> = {}): Promise<T> {
+  function answer(doc: GqlDocument, variables: Record<string, unknown>, peek?: Peek): Promise<Answer> {
     const payload = JSON.stringify({ query: doc.source, variables });
     const body: BodyFactory = () => ({ data: payload, headers: { 'Content-Type': 'application/json' } });
-    return (await send(doc.name, body, variables)) as T;
+    return send(doc.name, body, variables, peek);
+  }
+
+  async function query<T>(doc: GqlDocument, variables: Record<string, unknown> = {}): Promise<T> {
+    return (await answer(doc, variables)).data as T;
   }
 
   async function* paged<T>(
@@ -187,6 +215,26 @@ export function createMoClient(opts: MoClientOptions): MoClient {
       const data = await query<Record<string, unknown>>(doc, { ...variables, limit: limitValue, cursor });
       const page = onlyRootField(doc.name, data);
       if (page.objects.length > 0) yield page.objects as T[];
+      const next = page.page_info.next_cursor;
+      if (next === null || next === undefined) return;
+      if (next === cursor)
+        throw new MoError(`${doc.name}: MO returned the same cursor twice; stopping to avoid a loop`);
+      cursor = next;
+    }
+  }
+
+  async function* pagedText(
+    doc: GqlDocument,
+    variables: Record<string, unknown> = {},
+    pageOpts: { pageSize?: number } = {},
+  ): AsyncIterable<string> {
+    const limitValue = pageOpts.pageSize ?? pageSize;
+    let cursor: string | null = null;
+    for (;;) {
+      const vars = { ...variables, limit: limitValue, cursor };
+      const { data, text } = await answer(doc, vars, peekPage);
+      const page = onlyRootField(doc.name, data as Record<string, unknown>);
+      yield text;
       const next = page.page_info.next_cursor;
       if (next === null || next === undefined) return;
       if (next === cursor)
@@ -209,7 +257,7 @@ export function createMoClient(opts: MoClientOptions): MoClient {
       form.append('0', new Blob([content]), fileName);
       return { data: form, headers: {} };
     };
-    const data = (await send(op, body, {})) as { upload_file?: unknown };
+    const { data } = (await send(op, body, {})) as { data: { upload_file?: unknown } };
     if (typeof data.upload_file !== 'string')
       throw new MoError(`${op}: unexpected response (no upload_file)`);
   }
@@ -217,6 +265,7 @@ export function createMoClient(opts: MoClientOptions): MoClient {
   return {
     query,
     paged,
+    pagedText,
     uploadFile,
     get requestCount() {
       return requests;
@@ -261,6 +310,22 @@ function makeTokenProvider(
     retry,
     signal: opts.signal,
   });
+}
+
+/** The head of a page answer whose `page_info` comes first: `{"data":{"<root>":{"page_info":{"next_cursor":…},"objects":[`. */
+const PAGE_HEAD =
+  /^\s*\{\s*"data"\s*:\s*\{\s*"(\w+)"\s*:\s*\{\s*"page_info"\s*:\s*\{\s*"next_cursor"\s*:\s*(null|"[^"\\]*")\s*\}\s*,\s*"objects"\s*:\s*\[/;
+
+/**
+ * The root field and cursor of a page answer read from its head, its objects left unparsed (`objects: []`);
+ * undefined unless the head matches and no `"errors"` occurs anywhere (a string value can only make it occur by
+ * chance, which costs nothing but the full parse).
+ */
+function peekPage(text: string): Record<string, unknown> | undefined {
+  if (text.includes('"errors"')) return undefined;
+  const head = PAGE_HEAD.exec(text.slice(0, 4096));
+  if (!head) return undefined;
+  return { [head[1]!]: { page_info: { next_cursor: JSON.parse(head[2]!) as string | null }, objects: [] } };
 }
 
 function parseBody(text: unknown): GqlBody | undefined {

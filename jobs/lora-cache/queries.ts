@@ -2,6 +2,8 @@
  * The GraphQL documents the snapshot builder sends (specs/lora-cache.md §3.3). One paged document per entity and
  * read style: `current` (actual mode) or `validities(start, end)` with the same window as the root filter
  * (historic modes: DESIGN §7, nested `validities` without arguments only returns what the filter loaded).
+ * `page_info` comes before `objects`: MO answers in selection order, so the build's fetch thread reads the cursor
+ * from the head of the response and leaves the parsing to the writer thread (MoClient.pagedText).
  */
 import { defineQuery, type GqlDocument } from '../clients/gql.js';
 
@@ -67,8 +69,8 @@ function currentDoc(entity: Entity, fields: string): GqlDocument {
     `LoraCache${pascal(entity)}Current`,
     `query LoraCache${pascal(entity)}Current($filter: ${FILTER_TYPE[entity]}, $limit: int, $cursor: Cursor) {
   page: ${root} {
-    objects { uuid current { ${fields} } }
     page_info { next_cursor }
+    objects { uuid current { ${fields} } }
   }
 }`,
   );
@@ -84,8 +86,8 @@ function validitiesDoc(entity: Entity, fields: string): GqlDocument {
     `LoraCache${pascal(entity)}Validities`,
     `query LoraCache${pascal(entity)}Validities($filter: ${FILTER_TYPE[entity]}, $limit: int, $cursor: Cursor, $start: DateTime, $end: DateTime) {
   page: ${root} {
-    objects { uuid validities(start: $start, end: $end) { ${fields} } }
     page_info { next_cursor }
+    objects { uuid validities(start: $start, end: $end) { ${fields} } }
   }
 }`,
   );

@@ -1,11 +1,11 @@
 /** Paging (page size 1 = 500), and builds that fail, are cancelled or rebuilt: the previous snapshot stays whole. */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { makeJobContext } from '../helpers/job-context.js';
 import { runActual } from '../../jobs/lora-cache/run.js';
 import { openSnapshot } from '../../jobs/lora-cache/read.js';
-import { SnapshotWriter } from '../../jobs/lora-cache/writer.js';
 import { contentsWithoutIds, sha, withEmulatorS } from './snapshot-helpers.js';
 
 describe('lora-cache snapshot: paging, failures and rebuilds', function () {
@@ -48,28 +48,29 @@ describe('lora-cache snapshot: paging, failures and rebuilds', function () {
     expect(fs.readdirSync(ctx.paths.cache).filter((f) => f.includes('.tmp-'))).to.deep.equal([]);
   });
 
-  it('a write failing halfway (disk full) fails the job and leaves the previous snapshot untouched', async () => {
+  it('a disk filling up halfway (a real SQLITE_FULL in the writer thread) fails the job with one line, the previous snapshot untouched', async () => {
+    const probe = context({ 'mora.page_size': 50 });
+    await runActual(probe);
+    const size = fs.statSync(path.join(probe.paths.cache, 'actual_state.db')).size;
+    // a tmpfs of 1.5 snapshots: the first build fits, the second cannot be written beside it
     const ctx = context({ 'mora.page_size': 50 });
-    await runActual(ctx);
-    const file = path.join(ctx.paths.cache, 'actual_state.db');
-    const before = sha(file);
-    const proto = SnapshotWriter.prototype as unknown as { add: (...a: unknown[]) => void };
-    const add = proto.add;
-    let n = 0;
-    proto.add = function (this: unknown, ...a: unknown[]) {
-      if (++n === 1500) throw new Error('SQLITE_FULL: database or disk is full');
-      return add.apply(this, a);
-    };
+    fs.mkdirSync(ctx.paths.cache, { recursive: true, mode: 0o700 });
+    const kb = Math.ceil((size * 1.5) / 1024);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${kb}k,mode=0700`, 'tmpfs', ctx.paths.cache]);
     try {
+      await runActual(ctx);
+      const file = path.join(ctx.paths.cache, 'actual_state.db');
+      const before = sha(file);
       await runActual(ctx).then(
         () => expect.fail('should fail'),
-        (err: Error) => expect(err.message).to.equal('SQLITE_FULL: database or disk is full'),
+        (err: Error) => expect(err.message).to.equal('database or disk is full'),
       );
+      expect(sha(file)).to.equal(before);
+      expect(fs.readdirSync(ctx.paths.cache)).to.deep.equal(['actual_state.db']);
+      expect(fs.statfsSync(ctx.paths.cache).bavail).to.be.greaterThan(0); // the temp file's space is freed
     } finally {
-      proto.add = add;
+      execFileSync('umount', [ctx.paths.cache]);
     }
-    expect(sha(file)).to.equal(before);
-    expect(fs.readdirSync(ctx.paths.cache).filter((f) => f.includes('.tmp-'))).to.deep.equal([]);
   });
 
   it('cancelled mid-build (SIGTERM/timeout): the job fails, the previous snapshot stays, leftovers of killed builds go', async () => {

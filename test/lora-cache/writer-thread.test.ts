@@ -1,0 +1,144 @@
+/** The build's writer thread on its own: a page it cannot map, and a stop mid-build, end it and leave no file. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { WriterThread } from '../../jobs/lora-cache/writer-thread.js';
+import type { WriterSetup } from '../../jobs/lora-cache/writer-messages.js';
+
+describe('lora-cache writer thread', function () {
+  let dir: string;
+  let setup: WriterSetup;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jr-writer-thread-'));
+    setup = {
+      mode: 'actual',
+      target: path.join(dir, 'actual_state.db'),
+      today: '2026-12-01',
+      exportCpr: true,
+      resolveDar: true,
+      primaryManagerResponsibility: null,
+    };
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const tempFiles = () => fs.readdirSync(dir).filter((f) => f.includes('.tmp-'));
+
+  it('a page it cannot parse fails once, with one line, and the next call throws it; no temp file is left', async () => {
+    const failures: Error[] = [];
+    const writer = new WriterThread(setup, 1 << 20, (err) => failures.push(err));
+    try {
+      writer.send({ type: 'root', uuid: null });
+      writer.send({ type: 'classes-done' });
+      await writer.page('persons', '{"data": {"persons": {"objects": [{"uuid": "a", "cur');
+      await new Promise<void>((resolve) => {
+        const poll = setInterval(() => failures.length && (clearInterval(poll), resolve()), 10);
+      });
+      expect(failures).to.have.length(1);
+      expect(failures[0]!.message).to.match(/JSON/).and.not.include('\n');
+      expect(() => writer.send({ type: 'done', entity: 'persons' })).to.throw(failures[0]!.message);
+      expect(writer.failure).to.equal(failures[0]);
+    } finally {
+      await writer.stop();
+    }
+    expect(writer.running).to.equal(false);
+    expect(tempFiles()).to.deep.equal([]);
+    expect(fs.existsSync(setup.target)).to.equal(false);
+  });
+
+  it('a page with an object it cannot map (a mapping bug) fails the finish with one line', async () => {
+    const failures: Error[] = [];
+    const writer = new WriterThread(setup, 1 << 20, (err) => failures.push(err));
+    try {
+      writer.send({ type: 'classes-done' });
+      await writer.page(
+        'engagements',
+        '{"data": {"engagements": {"objects": [{"uuid": "e", "validities": [null]}]}}}',
+      );
+      await writer
+        .finish({
+          type: 'finish',
+          timeZone: 'Europe/Copenhagen',
+          meta: {
+            mode: 'actual',
+            moUrl: 'http://127.0.0.1:1',
+            graphqlVersion: '29',
+            exportCpr: true,
+            primaryManagerResponsibility: null,
+            buildStarted: new Date(),
+            kvittering: { queryTid: 'x', startLeveringTid: 'y' },
+          },
+        })
+        .then(
+          () => expect.fail('should fail'),
+          (err: Error) => expect(err.message).to.match(/null/).and.not.include('\n'),
+        );
+      expect(failures).to.have.length(1);
+    } finally {
+      await writer.stop();
+    }
+    expect(tempFiles()).to.deep.equal([]);
+    expect(fs.existsSync(setup.target)).to.equal(false);
+  });
+
+  it('stop() mid-build ends the thread and removes its temp file', async () => {
+    const writer = new WriterThread(setup, 1 << 20, () => undefined);
+    writer.send({ type: 'classes-done' });
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => tempFiles().length && (clearInterval(poll), resolve()), 10);
+    });
+    expect(writer.running).to.equal(true);
+    await writer.stop();
+    expect(writer.running).to.equal(false);
+    expect(tempFiles()).to.deep.equal([]);
+  });
+
+  it('a timeout while it finishes rejects with the abort reason; stop() ends the thread, no temp file left', async () => {
+    const writer = new WriterThread(setup, 1 << 20, () => undefined);
+    const timeout = new AbortController();
+    try {
+      writer.send({ type: 'classes-done' });
+      const finishing = writer.finish(
+        {
+          type: 'finish',
+          timeZone: 'Europe/Copenhagen',
+          meta: {
+            mode: 'actual',
+            moUrl: 'http://127.0.0.1:1',
+            graphqlVersion: '29',
+            exportCpr: true,
+            primaryManagerResponsibility: null,
+            buildStarted: new Date(),
+            kvittering: { queryTid: 'x', startLeveringTid: 'y' },
+          },
+        },
+        timeout.signal,
+      );
+      timeout.abort('timeout');
+      await finishing.then(
+        () => expect.fail('should be stopped'),
+        (err: Error) => expect(err.message).to.equal('stopped: timeout'),
+      );
+    } finally {
+      await writer.stop();
+    }
+    expect(writer.running).to.equal(false);
+    expect(tempFiles()).to.deep.equal([]);
+  });
+
+  it('page() waits at the memory bound until the writer has written below it', async () => {
+    const writer = new WriterThread(setup, 10, () => undefined);
+    try {
+      writer.send({ type: 'classes-done' });
+      const text = '{"data": {"persons": {"objects": []}}}';
+      let resolved = false;
+      const sent = writer.page('persons', text).then(() => (resolved = true));
+      expect(resolved).to.equal(false);
+      await sent;
+      expect(resolved).to.equal(true);
+      expect(writer.failure).to.equal(undefined);
+    } finally {
+      await writer.stop();
+    }
+  });
+});
