@@ -6,6 +6,22 @@ import { expect } from 'chai';
 import { WriterThread } from '../../jobs/lora-cache/writer-thread.js';
 import type { WriterSetup } from '../../jobs/lora-cache/writer-messages.js';
 
+/** The finish message of a build on these tests' setup. */
+const finishMessage = () =>
+  ({
+    type: 'finish',
+    timeZone: 'Europe/Copenhagen',
+    meta: {
+      mode: 'actual',
+      moUrl: 'http://127.0.0.1:1',
+      graphqlVersion: '29',
+      exportCpr: true,
+      primaryManagerResponsibility: null,
+      buildStarted: new Date(),
+      kvittering: { queryTid: 'x', startLeveringTid: 'y' },
+    },
+  }) as const;
+
 describe('lora-cache writer thread', function () {
   let dir: string;
   let setup: WriterSetup;
@@ -55,24 +71,10 @@ describe('lora-cache writer thread', function () {
         'engagements',
         '{"data": {"engagements": {"objects": [{"uuid": "e", "validities": [null]}]}}}',
       );
-      await writer
-        .finish({
-          type: 'finish',
-          timeZone: 'Europe/Copenhagen',
-          meta: {
-            mode: 'actual',
-            moUrl: 'http://127.0.0.1:1',
-            graphqlVersion: '29',
-            exportCpr: true,
-            primaryManagerResponsibility: null,
-            buildStarted: new Date(),
-            kvittering: { queryTid: 'x', startLeveringTid: 'y' },
-          },
-        })
-        .then(
-          () => expect.fail('should fail'),
-          (err: Error) => expect(err.message).to.match(/null/).and.not.include('\n'),
-        );
+      await writer.finish(finishMessage()).then(
+        () => expect.fail('should fail'),
+        (err: Error) => expect(err.message).to.match(/null/).and.not.include('\n'),
+      );
       expect(failures).to.have.length(1);
     } finally {
       await writer.stop();
@@ -98,22 +100,7 @@ describe('lora-cache writer thread', function () {
     const timeout = new AbortController();
     try {
       writer.send({ type: 'classes-done' });
-      const finishing = writer.finish(
-        {
-          type: 'finish',
-          timeZone: 'Europe/Copenhagen',
-          meta: {
-            mode: 'actual',
-            moUrl: 'http://127.0.0.1:1',
-            graphqlVersion: '29',
-            exportCpr: true,
-            primaryManagerResponsibility: null,
-            buildStarted: new Date(),
-            kvittering: { queryTid: 'x', startLeveringTid: 'y' },
-          },
-        },
-        timeout.signal,
-      );
+      const finishing = writer.finish(finishMessage(), timeout.signal);
       timeout.abort('timeout');
       await finishing.then(
         () => expect.fail('should be stopped'),
