@@ -14,6 +14,7 @@ import { pidAlive } from '../../orchestrator/lock.js';
 import { runnerProblems } from '../../orchestrator/settings.js';
 import { makeJobContext, makeTempDir, type TestJobContext } from '../helpers/job-context.js';
 import { quietNight } from '../helpers/quiet-night.js';
+import { nodeEntry } from '../helpers/node-entry.js';
 import { enableAll, fakeJob, isolatedJob, settingsOf, sleep } from './fake-jobs.js';
 
 /** Runs isolated jobs through the engine with a real JobContext per job (memory logger, temp state dir). */
@@ -185,7 +186,7 @@ describe('isolated built-in jobs', function () {
     const state = makeTempDir('jr-iso-');
     const runner = spawn(
       process.execPath,
-      [...loaderArgs(), fileURLToPath(new URL('./runner-exits.ts', import.meta.url)), state],
+      [...nodeEntry(fileURLToPath(new URL('./runner-exits.ts', import.meta.url))), state],
       { stdio: 'ignore' },
     );
     const code = await new Promise((resolve) => runner.once('exit', resolve));
