@@ -49,6 +49,21 @@ export interface Heartbeat {
   at: string;
 }
 
+/** A job's record in a run: job_runs holds the newest attempt (and its order), job_attempts the earlier ones. */
+const jobColumns = `
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started TEXT,
+  finished TEXT,
+  duration_ms INTEGER,
+  message TEXT,
+  log_path TEXT,
+  counters TEXT`;
+const jobColumnNames =
+  'run_id, name, stage, status, started, finished, duration_ms, message, log_path, counters';
+
 const schema = `
 CREATE TABLE IF NOT EXISTS runs (
   id TEXT PRIMARY KEY,
@@ -65,33 +80,13 @@ CREATE TABLE IF NOT EXISTS runs (
   resumes TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_started ON runs(started);
-CREATE TABLE IF NOT EXISTS job_runs (
-  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  name TEXT NOT NULL,
-  stage TEXT NOT NULL,
-  status TEXT NOT NULL,
-  started TEXT,
-  finished TEXT,
-  duration_ms INTEGER,
-  message TEXT,
-  log_path TEXT,
-  counters TEXT,
+CREATE TABLE IF NOT EXISTS job_runs (${jobColumns},
   seq INTEGER NOT NULL,
   PRIMARY KEY (run_id, name)
 );
 CREATE INDEX IF NOT EXISTS job_runs_name ON job_runs(name, run_id);
 -- earlier attempts of a job within one run (a task retried by argo retry): job_runs keeps the newest
-CREATE TABLE IF NOT EXISTS job_attempts (
-  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  name TEXT NOT NULL,
-  stage TEXT NOT NULL,
-  status TEXT NOT NULL,
-  started TEXT,
-  finished TEXT,
-  duration_ms INTEGER,
-  message TEXT,
-  log_path TEXT,
-  counters TEXT
+CREATE TABLE IF NOT EXISTS job_attempts (${jobColumns}
 );
 CREATE INDEX IF NOT EXISTS job_attempts_name ON job_attempts(name, run_id);
 CREATE TABLE IF NOT EXISTS heartbeat (
@@ -238,8 +233,8 @@ function openHistoryDb(file: string, opts: { readonly?: boolean } = {}) {
         deleteRun: db.prepare('DELETE FROM runs WHERE id = ?'),
         deleteJobs: db.prepare('DELETE FROM job_runs WHERE run_id = ?'),
         archiveAttempt: db.prepare(
-          `INSERT INTO job_attempts (run_id, name, stage, status, started, finished, duration_ms, message, log_path, counters)
-           SELECT run_id, name, stage, status, started, finished, duration_ms, message, log_path, counters
+          `INSERT INTO job_attempts (${jobColumnNames})
+           SELECT ${jobColumnNames}
            FROM job_runs WHERE run_id = ? AND name = ? AND status NOT IN ('pending', 'running')`,
         ),
         runningRuns: db.prepare("SELECT id, pid FROM runs WHERE status = 'running'"),

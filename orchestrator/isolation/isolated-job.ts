@@ -10,6 +10,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { IsolatedModule, JobContext, JobResult } from '../job.js';
+import { compiledTwin, useCompiledTwins } from './compiled-twin.js';
 import type { FromJob, StartMessage } from './messages.js';
 
 export interface IsolationOptions {
@@ -51,6 +52,15 @@ export function loaderArgs(execArgv: readonly string[] = process.execArgv): stri
   return out;
 }
 
+/** What the job's process runs: the entry, the job's module and the loader flags (none for dist's copies). */
+export function jobProcessCommand(
+  impl: IsolatedModule,
+  fromDist = useCompiledTwins(),
+): { entry: string; module: string; execArgv: string[] } {
+  if (!fromDist) return { entry, module: impl.module, execArgv: loaderArgs() };
+  return { entry: compiledTwin(entry), module: compiledTwin(impl.module), execArgv: [] };
+}
+
 const OOM = /heap out of memory|Reached heap limit|Allocation failed/i;
 
 /** Job processes alive now: SIGKILLed if the runner exits first (e.g. a second Ctrl-C), even mid busy loop. */
@@ -74,8 +84,14 @@ export function runIsolated(
   onUsage?: (usage: IsolatedUsage) => void,
 ): Promise<JobResult | undefined> {
   ctx.signal.throwIfAborted();
-  const child = fork(entry, [], {
-    execArgv: [...loaderArgs(), `--max-old-space-size=${opts.memoryMb}`],
+  let command: ReturnType<typeof jobProcessCommand>;
+  try {
+    command = jobProcessCommand(impl);
+  } catch (err) {
+    return Promise.reject(new IsolatedJobError((err as Error).message, 'exited'));
+  }
+  const child = fork(command.entry, [], {
+    execArgv: [...command.execArgv, `--max-old-space-size=${opts.memoryMb}`],
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
@@ -107,7 +123,7 @@ export function runIsolated(
 
   const start: StartMessage = {
     type: 'start',
-    module: impl.module,
+    module: command.module,
     export: impl.export ?? 'run',
     runId: ctx.runId,
     runStartedAt: ctx.runStartedAt,

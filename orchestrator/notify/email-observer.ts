@@ -3,7 +3,6 @@
  * `runner.notify.on: always`), one e-mail over SMTP with nodemailer. Sending is bounded by its own timeout;
  * a failure is one line in the run log (console and run.jsonl) and never changes the run's result.
  */
-import nodemailer from 'nodemailer';
 import type { RunObserver, RunSummary } from '../events.js';
 import { composeAlert, hasProblems } from './message.js';
 
@@ -70,6 +69,8 @@ export class EmailAlertObserver implements RunObserver {
 
   private async send(subject: string, text: string): Promise<void> {
     const { opts } = this;
+    // loaded when an alert is sent, not by every run that only might send one
+    const { default: nodemailer } = await import('nodemailer');
     const transporter = nodemailer.createTransport(transportUrl(opts.smtpUrl, opts.timeoutMs));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

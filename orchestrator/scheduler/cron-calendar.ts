@@ -108,8 +108,10 @@ const MAX_DAYS = 366 * 8;
 export function nextRunAfter(c: CronCalendar, after: Date): Date {
   const afterMs = after.getTime();
   const startWall = wallTimeOf(afterMs, c.timeZone);
-  // Wall times more than a day before `after`'s wall time cannot resolve after it.
-  const earliestKey = wallKey(startWall) - DAY;
+  // Wall times before `after`'s own wall time cannot resolve after it: resolving is monotone and `after`'s wall
+  // time resolves to `after` (whole second) or, repeated, to its first occurrence, both not after `after`. So
+  // they are skipped without resolving (Intl, slow): a per-second schedule would resolve a whole day's seconds.
+  const earliestKey = wallKey(startWall);
   let date = Date.UTC(startWall.year, startWall.month - 1, startWall.day) - DAY;
   for (let i = 0; i < MAX_DAYS; i++, date += DAY) {
     const day = new Date(date);

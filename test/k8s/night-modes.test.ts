@@ -113,14 +113,26 @@ describe('night begin / task / night end (spawned)', function () {
   });
 
   it('a task refuses without night begin (3), a second concurrent run of the same job (3), unknown jobs (2)', async () => {
-    const sb = sandbox(night({ 'runner.jobs': { slow: { stage: 'import', command: 'sleep 3' } } }));
+    const sb = sandbox();
+    // the first task runs until the test releases it, however slowly the second CLI starts (at most 30 s)
+    const release = path.join(sb.dir, 'release');
+    const wait = `i=0; until [ -e '${release}' ]; do i=$((i+1)); [ $i -le 600 ] || exit 1; sleep 0.05; done`;
+    const slow = { stage: 'import', command: wait };
+    sb.write(night({ 'runner.jobs': { slow } }));
     expect((await cli(sb, ['task', 'slow', '--run-id', 'wf-1'])).code).to.equal(3);
     expect((await cli(sb, ['night', 'begin', '--run-id', 'wf-1'])).code).to.equal(0);
     const first = startCli(sb, ['task', 'slow', '--run-id', 'wf-1']);
-    await waitFor(() => fs.existsSync(path.join(sb.stateDir, 'task-locks', 'slow.lock', 'holder.json')));
-    const second = await cli(sb, ['task', 'slow', '--run-id', 'wf-1']);
-    expect(second.code).to.equal(3);
-    expect(second.stderr).to.match(/slow is running now/);
+    try {
+      await waitFor(
+        () => fs.existsSync(path.join(sb.stateDir, 'task-locks', 'slow.lock', 'holder.json')),
+        20_000,
+      );
+      const second = await cli(sb, ['task', 'slow', '--run-id', 'wf-1']);
+      expect(second.code).to.equal(3);
+      expect(second.stderr).to.match(/slow is running now/);
+    } finally {
+      fs.writeFileSync(release, '');
+    }
     expect((await first.done).code).to.equal(0);
     const unknown = await cli(sb, ['task', 'nope', '--run-id', 'wf-1']);
     expect(unknown.code).to.equal(2);

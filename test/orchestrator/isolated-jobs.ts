@@ -18,6 +18,7 @@ export async function echo(ctx: JobContext): Promise<JobResult> {
     file,
     JSON.stringify({
       pid: process.pid,
+      moduleUrl: import.meta.url,
       runId: ctx.runId,
       runStartedAt: ctx.runStartedAt instanceof Date ? ctx.runStartedAt.toISOString() : 'not a date',
       jobName: ctx.jobName,

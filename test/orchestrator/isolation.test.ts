@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { executePlan } from '../../orchestrator/execute.js';
-import { loaderArgs } from '../../orchestrator/isolation/isolated-job.js';
+import { compiledTwin, FROM_DIST_ENV } from '../../orchestrator/isolation/compiled-twin.js';
+import { jobProcessCommand, loaderArgs } from '../../orchestrator/isolation/isolated-job.js';
 import { buildPlan } from '../../orchestrator/plan.js';
 import type { JobDefinition } from '../../orchestrator/job.js';
 import type { JobRecord } from '../../orchestrator/events.js';
@@ -13,6 +14,7 @@ import { pidAlive } from '../../orchestrator/lock.js';
 import { runnerProblems } from '../../orchestrator/settings.js';
 import { makeJobContext, makeTempDir, type TestJobContext } from '../helpers/job-context.js';
 import { quietNight } from '../helpers/quiet-night.js';
+import { nodeEntry } from '../helpers/node-entry.js';
 import { enableAll, fakeJob, isolatedJob, settingsOf, sleep } from './fake-jobs.js';
 
 /** Runs isolated jobs through the engine with a real JobContext per job (memory logger, temp state dir). */
@@ -60,6 +62,19 @@ async function growth(file: string): Promise<number> {
   return fs.statSync(file).size - before;
 }
 
+/** Runs fn with JR_ISOLATED_FROM_DIST set to flag (unset when undefined), then restores it. */
+async function withFromDist<T>(flag: string | undefined, fn: () => Promise<T>): Promise<T> {
+  const saved = process.env[FROM_DIST_ENV];
+  const set = (v: string | undefined) =>
+    v === undefined ? delete process.env[FROM_DIST_ENV] : (process.env[FROM_DIST_ENV] = v);
+  set(flag);
+  try {
+    return await fn();
+  } finally {
+    set(saved);
+  }
+}
+
 describe('isolated built-in jobs', function () {
   // every job is a real node process: slow to start on a loaded machine
   this.timeout(90_000);
@@ -102,6 +117,38 @@ describe('isolated built-in jobs', function () {
     expect(calls.length).to.be.lessThan(50);
   });
 
+  it(`runs the job from the TypeScript sources under tsx, or dist's compiled copy when ${FROM_DIST_ENV}=1`, async () => {
+    const moduleUrlWith = (flag: string | undefined) =>
+      withFromDist(flag, async () => {
+        const { records, state } = run([isolatedJob('echoer', 'export', 'echo')]);
+        expect(byName(await records).echoer).to.include({ status: 'succeeded' });
+        return JSON.parse(fs.readFileSync(path.join(state, 'echo.json'), 'utf8')).moduleUrl as string;
+      });
+    const source = new URL('./isolated-jobs.ts', import.meta.url).href;
+    expect(await moduleUrlWith(undefined)).to.equal(source);
+    expect(await moduleUrlWith('1')).to.equal(
+      new URL('../../dist/test/orchestrator/isolated-jobs.js', import.meta.url).href,
+    );
+  });
+
+  it("names the missing compiled file and runs nothing when dist's copy was not built", async () => {
+    const impl = { module: new URL('./no-such-module.js', import.meta.url).href };
+    expect(jobProcessCommand(impl, false).module).to.equal(impl.module);
+    expect(jobProcessCommand(impl, false).execArgv).to.deep.equal(loaderArgs());
+    expect(() => jobProcessCommand(impl, true)).to.throw(
+      `${FROM_DIST_ENV}: dist/test/orchestrator/no-such-module.js is missing: run npm run build first`,
+    );
+    expect(() => compiledTwin('/etc/hostname')).to.throw(
+      `${FROM_DIST_ENV}: /etc/hostname is not a source file of this repository`,
+    );
+    const job = { ...isolatedJob('unbuilt', 'export', 'echo'), isolated: impl };
+    const r = byName(await withFromDist('1', () => run([job]).records));
+    expect(r.unbuilt).to.include({
+      status: 'failed',
+      message: `${FROM_DIST_ENV}: dist/test/orchestrator/no-such-module.js is missing: run npm run build first`,
+    });
+  });
+
   it('really stops a timed-out job that ignores its signal: its process is killed and stops writing', async () => {
     // the timeout counts from the process's start; on a loaded machine the job may not have begun writing
     // before a short one, so the timeout doubles until it has (the assertions hold for that attempt)
@@ -139,7 +186,7 @@ describe('isolated built-in jobs', function () {
     const state = makeTempDir('jr-iso-');
     const runner = spawn(
       process.execPath,
-      [...loaderArgs(), fileURLToPath(new URL('./runner-exits.ts', import.meta.url)), state],
+      [...nodeEntry(fileURLToPath(new URL('./runner-exits.ts', import.meta.url))), state],
       { stdio: 'ignore' },
     );
     const code = await new Promise((resolve) => runner.once('exit', resolve));

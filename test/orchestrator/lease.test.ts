@@ -163,32 +163,50 @@ describe('lease lock', () => {
     const lock = path.join(dir, 'run.lock');
     const script = path.join(dir, 'taker.mjs');
     const leaseModule = path.join(repo, 'dist', 'orchestrator', 'lease.js');
-    // each taker waits for a common start instant, tries once, reports, and the winner holds until killed
+    // each taker loads the lease module, says it is ready, reads the common start instant from stdin, spins
+    // until then, tries once and reports; the winner holds until killed
     fs.writeFileSync(
       script,
       `import { acquireLease } from ${JSON.stringify(leaseModule)};
-const [lock, startAt] = process.argv.slice(2);
-while (Date.now() < Number(startAt)) {}
-const r = acquireLease(lock, 'run-' + process.pid, { renewMs: 0 });
-process.stdout.write(r.ok ? 'won ' + (r.tookOver ?? 'fresh') + '\\n' : 'lost\\n');
-if (r.ok) setInterval(() => undefined, 1000);
+const [lock] = process.argv.slice(2);
+process.stdin.once('data', (d) => {
+  const startAt = Number(String(d));
+  while (Date.now() < startAt) {}
+  const r = acquireLease(lock, 'run-' + process.pid, { renewMs: 0 });
+  process.stdout.write(r.ok ? 'won ' + (r.tookOver ?? 'fresh') + '\\n' : 'lost\\n');
+  if (r.ok) setInterval(() => undefined, 1000);
+});
+process.stdout.write('ready\\n');
 `,
     );
     holderFile(lock, { pid: DEAD_PID });
     for (let round = 0; round < 20; round++) {
-      const startAt = Date.now() + 1500;
       const takers = Array.from({ length: 6 }, () => {
-        const child = spawn(process.execPath, [script, lock, String(startAt)], {
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
+        const child = spawn(process.execPath, [script, lock], { stdio: ['pipe', 'pipe', 'inherit'] });
         let out = '';
-        child.stdout.on('data', (d) => (out += d));
-        const reported = new Promise<string>((resolve) => {
-          child.stdout.on('data', () => out.endsWith('\n') && resolve(out.trim()));
-          child.on('exit', () => resolve(out.trim()));
-        });
-        return { child, reported };
+        let closed = false;
+        const waiters: (() => void)[] = [];
+        const wake = () => waiters.forEach((w) => w());
+        child.stdout.on('data', (d) => ((out += d), wake()));
+        child.on('close', () => ((closed = true), wake()));
+        /** The n-th line the taker printed (what it printed at all if it ended before). */
+        const line = (n: number) =>
+          new Promise<string>((resolve) => {
+            const check = () => {
+              const lines = out.split('\n');
+              if (lines.length > n) resolve(lines[n - 1]!);
+              else if (closed) resolve(out.trim());
+            };
+            waiters.push(check);
+            check();
+          });
+        return { child, ready: line(1), reported: line(2) };
       });
+      // every taker is loaded and waiting: the start instant is shortly after now, so none spins for long
+      const ready = await Promise.all(takers.map((t) => t.ready));
+      expect(ready, `round ${round}`).to.deep.equal(Array(6).fill('ready'));
+      const startAt = Date.now() + 50;
+      for (const t of takers) t.child.stdin.end(`${startAt}\n`);
       const outcomes = await Promise.all(takers.map((t) => t.reported));
       const winners = outcomes.filter((o) => o.startsWith('won'));
       // the winner dies without releasing (like a SIGKILL): its lease is next round's stale lock

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openHistory } from '../../orchestrator/history.js';
 import { makeTempDir } from '../helpers/job-context.js';
+import { nodeEntry } from '../helpers/node-entry.js';
 
 async function waitFor(check: () => boolean, ms: number): Promise<void> {
   const until = Date.now() + ms;
@@ -38,7 +39,7 @@ describe('job-runner schedule as a process', function () {
     );
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'orchestrator/cli.ts', 'schedule', '--settings', settingsFile],
+      [...nodeEntry('orchestrator/cli.ts'), 'schedule', '--settings', settingsFile],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, CUSTOMER_SETTINGS: '' },

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { startMoEmulatorProcess } from './index.js';
 import { gql } from './test-client.js';
+import { nodeEntry } from '../../helpers/node-entry.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.join(here, 'cli.ts');
@@ -14,7 +15,7 @@ function run(args: string[]): {
   kill: () => void;
   stderr: () => string;
 } {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+  const child = spawn(process.execPath, [...nodeEntry(cli), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
