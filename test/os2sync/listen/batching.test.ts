@@ -97,7 +97,7 @@ describe('listen: batching of MO requests', function () {
     before(async () => {
       mo = await startMoEmulator({ fixture });
       client = createMoClient({
-        settings: new Settings({ 'mora.base': mo.url, 'mora.retry.max_attempts': 1 }),
+        settings: new Settings({ 'mora.base': mo.url, 'mora.retry.max_attempts': 1 }, 'test'),
         env: {},
       });
     });
