@@ -3,36 +3,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  acquireLease,
-  bootId,
-  inspectLease,
-  pidStartTicks,
-  type LeaseHolder,
-} from '../../orchestrator/lease.js';
+import { acquireLease, inspectLease, pidStartTicks } from '../../orchestrator/lease.js';
 import { makeTempDir } from '../helpers/job-context.js';
 import { repo } from '../cli/spawn-cli.js';
-
-function holderFile(lock: string, holder: Partial<LeaseHolder>): void {
-  fs.mkdirSync(lock, { recursive: true });
-  const now = Date.now();
-  fs.writeFileSync(
-    path.join(lock, 'holder.json'),
-    JSON.stringify({
-      host: os.hostname(),
-      bootId: bootId(),
-      pid: process.pid,
-      pidStart: pidStartTicks(process.pid),
-      processStartedAt: '2026-11-30T01:00:00.000Z',
-      runId: 'old-run',
-      token: 'feedface',
-      acquiredAt: new Date(now - 60_000).toISOString(),
-      heartbeatAt: new Date(now - 1000).toISOString(),
-      expiresAt: new Date(now + 600_000).toISOString(),
-      ...holder,
-    }),
-  );
-}
+import { writeLease } from './lease-files.js';
 
 /** A PID that exists on no host here: above the kernel's pid_max ceiling of 2^22. */
 const DEAD_PID = 2 ** 22 + 777;
@@ -71,7 +45,7 @@ describe('lease lock', () => {
     const got = acquireLease(lock, 'r1', { renewMs: 0, onLost: (m) => lost.push(m) });
     expect(got.ok).to.equal(true);
     if (!got.ok) return;
-    holderFile(lock, { runId: 'other', token: 'other-token', pid: process.ppid, pidStart: null });
+    writeLease(lock, { runId: 'other', token: 'other-token', pid: process.ppid, pidStart: null });
     got.lease.renew();
     expect(lost).to.have.length(1);
     expect(lost[0]).to.match(/taken over or removed/);
@@ -81,7 +55,7 @@ describe('lease lock', () => {
 
   it('takes over a lease of this host whose PID is dead', () => {
     const lock = lockIn();
-    holderFile(lock, { pid: DEAD_PID, pidStart: '123' });
+    writeLease(lock, { pid: DEAD_PID, pidStart: '123' });
     const got = acquireLease(lock, 'new', { renewMs: 0 });
     expect(got.ok && got.tookOver).to.equal(`pid ${DEAD_PID} is gone`);
   });
@@ -91,31 +65,31 @@ describe('lease lock', () => {
       const lock = lockIn();
       const real = pidStartTicks(pid);
       expect(real, `/proc/${pid}/stat`).to.be.a('string');
-      holderFile(lock, { pid, pidStart: String(Number(real) + 1) });
+      writeLease(lock, { pid, pidStart: String(Number(real) + 1) });
       const got = acquireLease(lock, 'new', { renewMs: 0 });
       expect(got.ok && got.tookOver).to.equal(`pid ${pid} now belongs to another process`);
     }
     // the same live PID with its real start time is a live holder
     const lock = lockIn();
-    holderFile(lock, { pid: process.ppid, pidStart: pidStartTicks(process.ppid) });
+    writeLease(lock, { pid: process.ppid, pidStart: pidStartTicks(process.ppid) });
     expect(acquireLease(lock, 'new', { renewMs: 0 }).ok).to.equal(false);
   });
 
   it('takes over a lease of this host from before a reboot', () => {
     const lock = lockIn();
-    holderFile(lock, { pid: process.ppid, pidStart: pidStartTicks(process.ppid), bootId: 'another-boot' });
+    writeLease(lock, { pid: process.ppid, pidStart: pidStartTicks(process.ppid), bootId: 'another-boot' });
     const got = acquireLease(lock, 'new', { renewMs: 0 });
     expect(got.ok && got.tookOver).to.equal('the host was rebooted since');
   });
 
   it('respects a live lease of another host, and takes it over once its heartbeat expired', () => {
     const lock = lockIn();
-    holderFile(lock, { host: 'pod-night-7f9c', pid: DEAD_PID, processStartedAt: '2026-12-01T01:00:00.000Z' });
+    writeLease(lock, { host: 'pod-night-7f9c', pid: DEAD_PID, processStartedAt: '2026-12-01T01:00:00.000Z' });
     const refused = acquireLease(lock, 'new', { renewMs: 0 });
     expect(refused.ok).to.equal(false);
     expect(!refused.ok && refused.holder).to.include({ host: 'pod-night-7f9c', pid: DEAD_PID });
 
-    holderFile(lock, { host: 'pod-night-7f9c', pid: DEAD_PID, expiresAt: '2026-11-30T01:10:00.000Z' });
+    writeLease(lock, { host: 'pod-night-7f9c', pid: DEAD_PID, expiresAt: '2026-11-30T01:10:00.000Z' });
     const got = acquireLease(lock, 'new', { renewMs: 0 });
     expect(got.ok && got.tookOver).to.match(
       /heartbeat of host pod-night-7f9c, pid 4195081, .* expired at 2026-11-30T01:10:00.000Z/,
@@ -179,7 +153,7 @@ process.stdin.once('data', (d) => {
 process.stdout.write('ready\\n');
 `,
     );
-    holderFile(lock, { pid: DEAD_PID });
+    writeLease(lock, { pid: DEAD_PID });
     for (let round = 0; round < 20; round++) {
       const takers = Array.from({ length: 6 }, () => {
         const child = spawn(process.execPath, [script, lock], { stdio: ['pipe', 'pipe', 'inherit'] });

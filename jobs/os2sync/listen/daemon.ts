@@ -16,7 +16,7 @@ import { ExitError, LockHeldError, SettingsProblemsError } from '../../../orches
 import { acquireLease, describeHolder } from '../../../orchestrator/lease.js';
 import { listenLockPath } from '../../../orchestrator/state-paths.js';
 import { makeRedactor } from '../../../orchestrator/redact.js';
-import { createMoClient } from '../../clients/mo.js';
+import { MoError, createMoClient } from '../../clients/mo.js';
 import { todayIn } from '../../lora-cache/dates.js';
 import { os2syncClientFor } from '../client.js';
 import { checkedConfig } from '../checked-config.js';
@@ -25,12 +25,17 @@ import { loadHashCache } from '../hash-cache.js';
 import { tryCacheLock } from '../cache-lock.js';
 import type { CompiledTemplate } from '../templates.js';
 import { L } from './settings.js';
-import { ackMutation, declareListenerMutation, fetchEventQuery, meQuery } from './queries.js';
+import { ACK_BATCH_MAX, declareListenerMutation, fetchEventQuery, meQuery } from './queries.js';
+import { ackEvents } from './acks.js';
 import { ListenQueue, queuePath, type QueuedTarget } from './queue.js';
 import { buildAll, resyncTargets, type ResyncDeps } from './resync.js';
-import { ROUTING_KEYS, targetsOf } from './targets.js';
+import { ROUTING_KEYS, batchedOwners, targetsOf } from './targets.js';
+import { Batcher } from './batcher.js';
 
 export const UNKNOWN_ACTOR = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
+
+/** Events one fetcher has between inbox and ack before it waits for the oldest to finish. */
+const PIPELINE_DEPTH = 8;
 
 export interface ListenOptions {
   settings: Settings;
@@ -270,20 +275,40 @@ export async function listen(opts: ListenOptions): Promise<number> {
     queued?: number;
   }): Promise<void> => {
     if (e.queued) return ack(e);
-    const targets = await targetsOf(mo, e.routingKey, e.subject, (page) => {
-      queue.enqueue(page);
-      wakeWorker();
-    });
+    const targets = await targetsOf(
+      mo,
+      e.routingKey,
+      e.subject,
+      (page) => {
+        queue.enqueue(page);
+        wakeWorker();
+      },
+      owners,
+    );
     queue.enqueue(targets, e.id);
     killPoint('after-queue');
     wakeWorker();
     await ack(e);
   };
-  async function ack(e: { id: number; token: string }): Promise<void> {
-    await mo.query(ackMutation, { token: e.token });
-    queue.acked(e.id);
-    m.acked.inc();
-  }
+  /** MO answered the request with an error (not "MO is down"): one bad subject or token in a batch can do that. */
+  const refused = (err: unknown): boolean => err instanceof MoError && err.status === 200;
+  /** Owner look-ups of events handled at the same time share one request per routing key. */
+  const owners = batchedOwners(mo, refused);
+  /** Events handled at the same time are acknowledged in one request. */
+  const acks = new Batcher<{ id: number; token: string }, void>(
+    async (events) => {
+      await ackEvents(
+        mo,
+        events.map((e) => e.token),
+      );
+      queue.acked(events.map((e) => e.id));
+      m.acked.inc(events.length);
+      return events.map(() => undefined);
+    },
+    ACK_BATCH_MAX,
+    refused,
+  );
+  const ack = (e: { id: number; token: string }): Promise<void> => acks.add({ id: e.id, token: e.token });
 
   /** Inbox rows left by a kill -9 (at start: all) or by a failed look-up or ack (later: older than 30 s). */
   const drainInbox = async (fetchedBefore?: number): Promise<void> => {
@@ -297,6 +322,8 @@ export async function listen(opts: ListenOptions): Promise<number> {
   };
 
   const fetcher = async (listener: { uuid: string; routing_key: string }): Promise<void> => {
+    /** This fetcher's events between inbox and ack. */
+    const inFlight = new Set<Promise<void>>();
     let finding = false;
     const found = (now: boolean): void => {
       if (now === finding) return;
@@ -329,13 +356,19 @@ export async function listen(opts: ListenOptions): Promise<number> {
       });
       m.fetched.inc();
       killPoint('after-fetch');
-      try {
-        await process1({ id, routingKey: listener.routing_key, subject: ev.subject, token: ev.token });
-      } catch (err) {
-        // the inbox row stays: retried by drainInbox (MO would redeliver only after ≥ 3 min)
-        setError(`event ${listener.routing_key} ${ev.subject}: ${(err as Error).message}`);
-      }
+      // the event is in the inbox (durable): fetch the next one while this one's look-up and ack run, so
+      // events handled at the same time share those requests
+      const { subject, token } = ev;
+      const handled: Promise<void> = process1({ id, routingKey: listener.routing_key, subject, token })
+        .catch((err: unknown) => {
+          // the inbox row stays: retried by drainInbox (MO would redeliver only after ≥ 3 min)
+          setError(`event ${listener.routing_key} ${subject}: ${(err as Error).message}`);
+        })
+        .finally(() => inFlight.delete(handled));
+      inFlight.add(handled);
+      if (inFlight.size >= PIPELINE_DEPTH) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
   };
 
   const backoffMs = (attempts: number): number =>

@@ -2,8 +2,10 @@
  * GraphQL documents of `job-runner listen`: the event system (specs/events.md §1) and the owner look-ups that
  * map an event's subject to the persons and units to re-sync (§4.3, Decision 5). Look-ups use
  * `from_date: null, to_date: null`, so a terminated object still maps to its owner. Flat reads by uuid.
+ * The owner look-ups are filtered by a bounded list of subjects (at most one object per uuid), so they are not
+ * paged: one request, however many events share it (docs/mo-client.md, Requests).
  */
-import { defineQuery } from '../../clients/gql.js';
+import { defineQuery, type GqlDocument } from '../../clients/gql.js';
 
 const AREA = 'os2sync/listen';
 const PAGE = 'page_info { next_cursor }';
@@ -27,59 +29,61 @@ export const fetchEventQuery = defineQuery(
 }`,
 );
 
-export const ackMutation = defineQuery(
-  AREA,
-  'ListenAck',
-  `mutation ListenAck($token: EventToken!) { event_acknowledge(input: { token: $token }) }`,
-);
+/** The most events acknowledged in one request. */
+export const ACK_BATCH_MAX = 16;
+
+/**
+ * `ackMutations[n - 1]` acknowledges n events in one request: n aliased `event_acknowledge` fields, which MO
+ * runs one after the other (mutation fields are serial); variables `t0` … `t{n-1}`. One fixed document per
+ * size, so each is registered and checked against the schema like every other.
+ */
+export const ackMutations: readonly GqlDocument[] = Array.from({ length: ACK_BATCH_MAX }, (_, i) => {
+  const n = i + 1;
+  const vars = Array.from({ length: n }, (_, k) => `$t${k}: EventToken!`).join(', ');
+  const fields = Array.from(
+    { length: n },
+    (_, k) => `a${k}: event_acknowledge(input: { token: $t${k} })`,
+  ).join(' ');
+  return defineQuery(AREA, `ListenAck${n}`, `mutation ListenAck${n}(${vars}) { ${fields} }`);
+});
 
 export const engagementOwnersQuery = defineQuery(
   AREA,
   'ListenEngagementOwners',
-  `query ListenEngagementOwners($uuids: [UUID!], $limit: int, $cursor: Cursor) {
-  engagements(filter: { uuids: $uuids, ${ALL_TIME} }, limit: $limit, cursor: $cursor) {
-    objects { validities { employee_uuid org_unit_uuid } } ${PAGE}
-  }
+  `query ListenEngagementOwners($uuids: [UUID!]!) {
+  engagements(filter: { uuids: $uuids, ${ALL_TIME} }) { objects { uuid validities { employee_uuid org_unit_uuid } } }
 }`,
 );
 
 export const addressOwnersQuery = defineQuery(
   AREA,
   'ListenAddressOwners',
-  `query ListenAddressOwners($uuids: [UUID!], $limit: int, $cursor: Cursor) {
-  addresses(filter: { uuids: $uuids, ${ALL_TIME} }, limit: $limit, cursor: $cursor) {
-    objects { validities { employee_uuid org_unit_uuid } } ${PAGE}
-  }
+  `query ListenAddressOwners($uuids: [UUID!]!) {
+  addresses(filter: { uuids: $uuids, ${ALL_TIME} }) { objects { uuid validities { employee_uuid org_unit_uuid } } }
 }`,
 );
 
 export const itUserOwnersQuery = defineQuery(
   AREA,
   'ListenItUserOwners',
-  `query ListenItUserOwners($uuids: [UUID!], $limit: int, $cursor: Cursor) {
-  itusers(filter: { uuids: $uuids, ${ALL_TIME} }, limit: $limit, cursor: $cursor) {
-    objects { validities { employee_uuid org_unit_uuid } } ${PAGE}
-  }
+  `query ListenItUserOwners($uuids: [UUID!]!) {
+  itusers(filter: { uuids: $uuids, ${ALL_TIME} }) { objects { uuid validities { employee_uuid org_unit_uuid } } }
 }`,
 );
 
 export const kleOwnersQuery = defineQuery(
   AREA,
   'ListenKleOwners',
-  `query ListenKleOwners($uuids: [UUID!], $limit: int, $cursor: Cursor) {
-  kles(filter: { uuids: $uuids, ${ALL_TIME} }, limit: $limit, cursor: $cursor) {
-    objects { validities { org_unit_uuid } } ${PAGE}
-  }
+  `query ListenKleOwners($uuids: [UUID!]!) {
+  kles(filter: { uuids: $uuids, ${ALL_TIME} }) { objects { uuid validities { org_unit_uuid } } }
 }`,
 );
 
 export const managerOwnersQuery = defineQuery(
   AREA,
   'ListenManagerOwners',
-  `query ListenManagerOwners($uuids: [UUID!], $limit: int, $cursor: Cursor) {
-  managers(filter: { uuids: $uuids, ${ALL_TIME} }, limit: $limit, cursor: $cursor) {
-    objects { validities { org_unit_uuid } } ${PAGE}
-  }
+  `query ListenManagerOwners($uuids: [UUID!]!) {
+  managers(filter: { uuids: $uuids, ${ALL_TIME} }) { objects { uuid validities { org_unit_uuid } } }
 }`,
 );
 

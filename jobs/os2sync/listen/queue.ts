@@ -105,11 +105,11 @@ export class ListenQueue {
     })();
   }
 
-  /** The event is acknowledged in MO: forget it (and count it acked). */
-  acked(inboxId: number): void {
+  /** The events are acknowledged in MO: forget them (and count them acked). */
+  acked(inboxIds: number[]): void {
     this.db.transaction(() => {
-      this.st.deleteInbox.run(inboxId);
-      this.st.bump.run('acked', 1, 1);
+      for (const id of inboxIds) this.st.deleteInbox.run(id);
+      this.st.bump.run('acked', inboxIds.length, inboxIds.length);
     })();
   }
 

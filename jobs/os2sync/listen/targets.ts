@@ -17,6 +17,7 @@ import {
   unitPersonsQuery,
 } from './queries.js';
 import type { Target } from './queue.js';
+import { Batcher } from './batcher.js';
 
 /** The routing keys `listen` declares listeners for (the issue's list). */
 export const ROUTING_KEYS = [
@@ -32,10 +33,61 @@ export const ROUTING_KEYS = [
 
 type Owners = { validities: { employee_uuid?: string | null; org_unit_uuid?: string | null }[] };
 
-async function owners(client: MoClient, doc: GqlDocument, vars: Record<string, unknown>): Promise<Owners[]> {
-  const out: Owners[] = [];
-  for await (const page of client.paged<Owners>(doc, vars, { pageSize: 500 })) out.push(...page);
-  return out;
+/** Routing keys whose subject maps to the owners of one object, looked up by uuid: which targets each gives. */
+const OWNER_LOOKUPS: Record<string, { doc: GqlDocument; persons: boolean; units: boolean }> = {
+  engagement: { doc: engagementOwnersQuery, persons: true, units: false },
+  address: { doc: addressOwnersQuery, persons: true, units: true },
+  // person accounts and unit FK uuids can come from it-users
+  ituser: { doc: itUserOwnersQuery, persons: true, units: true },
+  kle: { doc: kleOwnersQuery, persons: false, units: true },
+  manager: { doc: managerOwnersQuery, persons: false, units: true },
+};
+
+/** The most subjects looked up in one request. */
+export const OWNER_BATCH_MAX = 100;
+
+/** Targets of each subject of one owner routing key (`engagement`, `address`, …), in one request. */
+export async function ownerTargets(
+  client: MoClient,
+  routingKey: string,
+  subjects: string[],
+): Promise<Target[][]> {
+  const lookup = OWNER_LOOKUPS[routingKey];
+  if (!lookup) throw new Error(`no owner look-up for routing key ${routingKey}`);
+  const data = await client.query<Record<string, { objects: (Owners & { uuid: string })[] }>>(lookup.doc, {
+    uuids: subjects,
+  });
+  const bySubject = new Map<string, Owners[]>();
+  for (const o of Object.values(data)[0]?.objects ?? []) {
+    const key = o.uuid.toLowerCase();
+    bySubject.set(key, [...(bySubject.get(key) ?? []), o]);
+  }
+  return subjects.map((s) => collect(bySubject.get(s.toLowerCase()) ?? [], lookup.persons, lookup.units));
+}
+
+/** Finds the targets of one owner event's subject. */
+export type OwnerLookup = (routingKey: string, subject: string) => Promise<Target[]>;
+
+/** One request per subject. */
+export const directOwners =
+  (client: MoClient): OwnerLookup =>
+  async (routingKey, subject) =>
+    (await ownerTargets(client, routingKey, [subject]))[0]!;
+
+/**
+ * Subjects of events handled at the same time share a request per routing key (a burst: up to
+ * OWNER_BATCH_MAX). `split` says which errors may come from one bad subject (then each is asked alone).
+ */
+export function batchedOwners(client: MoClient, split: (err: unknown) => boolean): OwnerLookup {
+  const batchers = new Map<string, Batcher<string, Target[]>>();
+  return (routingKey, subject) => {
+    let b = batchers.get(routingKey);
+    if (!b) {
+      b = new Batcher((subjects) => ownerTargets(client, routingKey, subjects), OWNER_BATCH_MAX, split);
+      batchers.set(routingKey, b);
+    }
+    return b.add(subject);
+  };
 }
 
 function collect(objs: Owners[], persons: boolean, units: boolean): Target[] {
@@ -58,8 +110,10 @@ export async function targetsOf(
   routingKey: string,
   subject: string,
   onPage: (targets: Target[]) => void,
+  owners: OwnerLookup = directOwners(client),
 ): Promise<Target[]> {
   const uuids = [subject];
+  if (Object.hasOwn(OWNER_LOOKUPS, routingKey)) return owners(routingKey, subject);
   switch (routingKey) {
     case 'person':
       return [{ kind: 'person', uuid: subject }];
@@ -80,17 +134,6 @@ export async function targetsOf(
       }
       return [];
     }
-    case 'engagement':
-      return collect(await owners(client, engagementOwnersQuery, { uuids }), true, false);
-    case 'address':
-      return collect(await owners(client, addressOwnersQuery, { uuids }), true, true);
-    case 'ituser':
-      // person accounts and unit FK uuids can come from it-users
-      return collect(await owners(client, itUserOwnersQuery, { uuids }), true, true);
-    case 'kle':
-      return collect(await owners(client, kleOwnersQuery, { uuids }), false, true);
-    case 'manager':
-      return collect(await owners(client, managerOwnersQuery, { uuids }), false, true);
     case 'class': {
       // a job function rename changes the positions of every person using it: queued page by page
       for await (const page of client.paged<Owners>(classPersonsQuery, { classes: uuids }, { pageSize: 500 }))

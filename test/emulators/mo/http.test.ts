@@ -119,6 +119,27 @@ describe('MO emulator: HTTP behaviour, faults, counters and uploads', function (
     expect(syntax.body.errors[0].message).to.match(/Syntax Error/);
   });
 
+  it('a query text sent again (its checked document cached) answers as the first time, with its own variables', async () => {
+    const invalid = '{ org_units { objects { no_such_field } } }';
+    const syntax = '{ org_units { ';
+    const q = 'query One($u: [UUID!]) { org_units(filter: { uuids: $u }) { objects { uuid } } }';
+    const [a, b] = fixture.org_units.map((u) => u.uuid);
+    for (let round = 0; round < 2; round++) {
+      expect((await gql(mo.graphqlUrl, invalid)).body.errors[0].message).to.match(/no_such_field/);
+      expect((await gql(mo.graphqlUrl, syntax)).body.errors[0].message).to.match(/Syntax Error/);
+      expect((await gql(mo.graphqlUrl, q, { u: [a] })).body.data.org_units.objects).to.deep.equal([
+        { uuid: a },
+      ]);
+      expect((await gql(mo.graphqlUrl, q, { u: [b] })).body.data.org_units.objects).to.deep.equal([
+        { uuid: b },
+      ]);
+    }
+    expect(mo.requestLog.map((r) => r.outcome)).to.deep.equal([
+      ...['invalid', 'invalid', 'ok', 'ok'],
+      ...['invalid', 'invalid', 'ok', 'ok'],
+    ]);
+  });
+
   it('the failure rate picks the same requests for the same seed', async () => {
     const statuses = async (): Promise<number[]> => {
       mo.reset();

@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import net from 'node:net';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { tryCacheLock } from '../../../jobs/os2sync/cache-lock.js';
 import { startMoEmulator } from '../../emulators/mo/index.js';
-import { cli, type CliResult } from '../../cli/spawn-cli.js';
+import { cli } from '../../cli/spawn-cli.js';
 import { startListenHarness, waitFor, type ListenHarness } from './harness.js';
 
 const freePort = (): Promise<number> =>
@@ -18,23 +17,15 @@ const freePort = (): Promise<number> =>
 describe('job-runner listen: failures, the night, MO merges, metrics', function () {
   this.timeout(240_000);
   let h: ListenHarness;
-  let run: { child: ChildProcess; done: Promise<CliResult> } | undefined;
 
-  afterEach(async () => {
-    if (run && run.child.exitCode === null && run.child.signalCode === null) {
-      run.child.kill('SIGTERM');
-      await run.done;
-    }
-    run = undefined;
-    await h.stop();
-  });
+  afterEach(() => h.stop());
 
   const posts = (uuid: string) =>
     h.os2sync.requests.filter((r) => r.method === 'POST' && (r.body as { Uuid?: string }).Uuid === uuid);
 
   it('OS2sync 500 for one target: the others flow, that one stays queued (visible in status) and is retried', async () => {
     h = await startListenHarness();
-    run = await h.startListen();
+    await h.startListen();
     const [bad, good] = h.exportedPersons();
     h.os2sync.setFaults({ serverErrorUuids: [bad!] });
     h.mo.changes.update('persons', bad!, { surname: 'Fejl' });
@@ -53,7 +44,7 @@ describe('job-runner listen: failures, the night, MO merges, metrics', function 
 
   it('OS2sync down: events are still acked and queued, and drained when it returns', async () => {
     h = await startListenHarness();
-    run = await h.startListen();
+    await h.startListen();
     const p = h.exportedPersons()[2]!;
     h.os2sync.setFaults({ serverErrorFrom: { request: 1, status: 503 } });
     h.mo.changes.update('persons', p, { surname: 'Nede' });
@@ -67,7 +58,7 @@ describe('job-runner listen: failures, the night, MO merges, metrics', function 
 
   it("while the night's exports_os2sync holds the hash cache: fetch and queue, no sends; drain afterwards", async () => {
     h = await startListenHarness();
-    run = await h.startListen();
+    await h.startListen();
     const lock = tryCacheLock(
       path.join(h.sb.stateDir, 'cache', 'os2sync_hash_cache.json'),
       'exports_os2sync',
@@ -89,7 +80,7 @@ describe('job-runner listen: failures, the night, MO merges, metrics', function 
 
   it('MO merges a new event into an in-flight subject: the ack is a no-op, the event returns and the newest state is sent', async () => {
     h = await startListenHarness();
-    run = await h.startListen();
+    await h.startListen();
     const p = h.exportedPersons()[4]!;
     h.mo.setFaults({ latencyMs: 300 }); // every MO answer is slow: the event stays in flight a while
     const fetchedBefore = h.mo.events.stats.fetched;
@@ -108,7 +99,7 @@ describe('job-runner listen: failures, the night, MO merges, metrics', function 
   it('/metrics serves Prometheus text on the loopback port; status --json shows the listener', async () => {
     const port = await freePort();
     h = await startListenHarness({ 'listen.metrics_port': port });
-    run = await h.startListen();
+    await h.startListen();
     h.mo.changes.update('persons', h.exportedPersons()[5]!, { surname: 'Målt' });
     await waitFor(() => h.sends().length === 1, 60_000);
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

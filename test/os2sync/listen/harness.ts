@@ -16,6 +16,7 @@ export interface ListenHarness extends Harness {
   /**
    * Spawns `job-runner listen`; resolves when its listeners are declared. It is SIGKILLed after
    * `killAfterMs` (default 50 s, the CLI tests' guard): benches running it longer must raise it.
+   * `stop()` stops (SIGTERM) and awaits every listener started here that still runs, then the emulators.
    */
   startListen(
     env?: Record<string, string>,
@@ -67,8 +68,18 @@ export async function startListenHarness(
       return null;
     }
   };
+  const listeners: { child: ChildProcess; done: Promise<CliResult> }[] = [];
+  const stopEmulators = h.stop.bind(h);
+  h.stop = async () => {
+    for (const l of listeners.splice(0)) {
+      if (l.child.exitCode === null && l.child.signalCode === null) l.child.kill('SIGTERM');
+      await l.done;
+    }
+    await stopEmulators();
+  };
   h.startListen = async (env = {}, opts = {}) => {
     const started = startCli(h.sb, ['listen'], env, opts);
+    listeners.push(started);
     let exited = false;
     void started.done.then(() => (exited = true));
     await waitFor(() => exited || (h.status()?.alive === true && h.status()!.listeners.length === 8), 45_000);

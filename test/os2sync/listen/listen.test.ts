@@ -1,27 +1,17 @@
 import { expect } from 'chai';
-import type { ChildProcess } from 'node:child_process';
 import { startListenHarness, waitFor, type ListenHarness } from './harness.js';
-import type { CliResult } from '../../cli/spawn-cli.js';
 
 describe('job-runner listen: events → OS2sync', function () {
   this.timeout(60_000);
   let h: ListenHarness;
-  let run: { child: ChildProcess; done: Promise<CliResult> } | undefined;
 
   beforeEach(async () => {
     h = await startListenHarness();
   });
-  afterEach(async () => {
-    if (run && run.child.exitCode === null && run.child.signalCode === null) {
-      run.child.kill('SIGTERM');
-      await run.done;
-    }
-    run = undefined;
-    await h.stop();
-  });
+  afterEach(() => h.stop());
 
   it('a person event re-syncs that person once (owner, listeners, ack), and SIGTERM exits 0', async () => {
-    run = await h.startListen();
+    const run = await h.startListen();
     const st = h.status()!;
     expect(st.owner).to.match(/^[0-9a-f-]{36}$/);
     expect(st.listeners.map((l) => l.routing_key)).to.have.members([
@@ -48,7 +38,7 @@ describe('job-runner listen: events → OS2sync', function () {
   });
 
   it('a burst of 10 events on one person coalesces into one send; an event with no visible change sends nothing', async () => {
-    run = await h.startListen();
+    await h.startListen();
     const person = h.exportedPersons()[1]!;
     // nothing changed: the re-sync is hash-gated
     h.mo.events.changed('person', person);
@@ -62,7 +52,7 @@ describe('job-runner listen: events → OS2sync', function () {
   });
 
   it('a burst of events on 40 persons is re-synced in one batch (one MO read), not one per event', async () => {
-    run = await h.startListen();
+    const run = await h.startListen();
     const persons = h.exportedPersons().slice(0, 40);
     h.mo.setFaults({ latencyMs: 20 }); // each event takes a few MO round trips: the burst lasts a while
     for (const p of persons) h.mo.changes.update('persons', p, { surname: `Byge-${p.slice(0, 4)}` });
@@ -77,7 +67,7 @@ describe('job-runner listen: events → OS2sync', function () {
   });
 
   it('refuses to start twice on one state dir (exit 3)', async () => {
-    run = await h.startListen();
+    await h.startListen();
     const { cli } = await import('../../cli/spawn-cli.js');
     const second = await cli(h.sb, ['listen']);
     expect(second.code).to.equal(3);

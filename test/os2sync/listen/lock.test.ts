@@ -1,58 +1,25 @@
 import { expect } from 'chai';
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bootId, pidStartTicks, type LeaseHolder } from '../../../orchestrator/lease.js';
-import { cli, type CliResult } from '../../cli/spawn-cli.js';
+import type { LeaseHolder } from '../../../orchestrator/lease.js';
+import { reusedPid1, writeLease } from '../../orchestrator/lease-files.js';
+import { cli } from '../../cli/spawn-cli.js';
 import { startListenHarness, waitFor, type ListenHarness } from './harness.js';
-
-/** A lease as another process left it (see test/orchestrator/lease.test.ts). */
-function leaseFile(lock: string, holder: Partial<LeaseHolder>): void {
-  fs.mkdirSync(lock, { recursive: true });
-  const now = Date.now();
-  fs.writeFileSync(
-    path.join(lock, 'holder.json'),
-    JSON.stringify({
-      host: os.hostname(),
-      bootId: bootId(),
-      pid: 1,
-      pidStart: pidStartTicks(1),
-      processStartedAt: '2026-11-30T01:00:00.000Z',
-      runId: 'listen',
-      token: 'feedface',
-      acquiredAt: new Date(now - 60_000).toISOString(),
-      heartbeatAt: new Date(now - 1000).toISOString(),
-      expiresAt: new Date(now + 600_000).toISOString(),
-      ...holder,
-    }),
-  );
-}
-
-/** PID 1 exists, but with another start time it is "a reused PID": the process that held the lease is gone. */
-const reusedPid1 = (): Partial<LeaseHolder> => ({ pid: 1, pidStart: String(Number(pidStartTicks(1)) + 1) });
 
 describe('job-runner listen: its lease and the hash-cache lease', function () {
   this.timeout(60_000);
   let h: ListenHarness;
-  let run: { child: ChildProcess; done: Promise<CliResult> } | undefined;
   const listenLock = () => path.join(h.sb.stateDir, 'listen', 'listen.lock');
   const cacheLock = () => path.join(h.sb.stateDir, 'cache', 'os2sync_hash_cache.json.lock');
 
   beforeEach(async () => {
     h = await startListenHarness();
   });
-  afterEach(async () => {
-    if (run && run.child.exitCode === null && run.child.signalCode === null) {
-      run.child.kill('SIGTERM');
-      await run.done;
-    }
-    run = undefined;
-    await h.stop();
-  });
+  afterEach(() => h.stop());
 
   it('a stale listener lease whose PID was reused: status says not running, and listen takes it over with a warning', async () => {
-    leaseFile(listenLock(), reusedPid1());
+    writeLease(listenLock(), { ...reusedPid1(), runId: 'listen' });
     // a status file the dead listener left, naming the (now reused) PID 1 as alive and fresh
     fs.writeFileSync(
       path.join(h.sb.stateDir, 'listen', 'status.json'),
@@ -76,7 +43,7 @@ describe('job-runner listen: its lease and the hash-cache lease', function () {
     expect(before.stdout).to.match(/listener: not running/);
     expect(before.stdout).to.match(/its lock is stale \(pid 1 now belongs to another process\)/);
 
-    run = await h.startListen();
+    const run = await h.startListen();
     expect(run.child.exitCode).to.equal(null);
     const json = JSON.parse((await cli(h.sb, ['status', '--json'])).stdout) as {
       listener: { alive: boolean; lock: { state: string; holder: string } };
@@ -96,25 +63,26 @@ describe('job-runner listen: its lease and the hash-cache lease', function () {
   });
 
   it("another host's live listener lease: exit 3 naming that host; once its heartbeat expired, taken over", async () => {
-    leaseFile(listenLock(), { host: 'pod-b', pid: 4242, pidStart: '1' });
+    writeLease(listenLock(), { host: 'pod-b', pid: 4242, pidStart: '1', runId: 'listen' });
     const refused = await cli(h.sb, ['listen']);
     expect(refused.code).to.equal(3);
     expect(refused.stderr.trim().split('\n')).to.have.length(1);
     expect(refused.stderr).to.match(/job-runner listen is already running on .*: host pod-b, pid 4242/);
-    leaseFile(listenLock(), {
+    writeLease(listenLock(), {
+      runId: 'listen',
       host: 'pod-b',
       pid: 4242,
       pidStart: '1',
       expiresAt: new Date(Date.now() - 1000).toISOString(),
     });
-    run = await h.startListen();
+    const run = await h.startListen();
     expect(run.child.exitCode).to.equal(null);
     expect(h.status()!.alive).to.equal(true);
   });
 
   it("the hash cache: another host's live night lease holds the sends back; a stale one (reused PID) does not", async () => {
-    leaseFile(cacheLock(), { host: 'night-pod', pid: 4242, pidStart: '1', runId: 'exports_os2sync' });
-    run = await h.startListen();
+    writeLease(cacheLock(), { host: 'night-pod', pid: 4242, pidStart: '1', runId: 'exports_os2sync' });
+    await h.startListen();
     const p = h.exportedPersons()[2]!;
     h.mo.changes.update('persons', p, { surname: 'Låst' });
     await waitFor(() => h.status()?.night_running !== null && h.status()?.queue_depth === 1, 30_000);
@@ -122,7 +90,7 @@ describe('job-runner listen: its lease and the hash-cache lease', function () {
     expect(h.sends()).to.deep.equal([]);
     // the night's process died and its PID was reused on this host: the lease is stale, taken over at once
     fs.rmSync(cacheLock(), { recursive: true });
-    leaseFile(cacheLock(), { ...reusedPid1(), runId: 'exports_os2sync' });
+    writeLease(cacheLock(), { ...reusedPid1(), runId: 'exports_os2sync' });
     await waitFor(() => h.sends().length === 1, 30_000);
     expect(h.sends()).to.deep.equal([`POST /api/user ${p}`]);
     await waitFor(() => h.status()?.night_running === null, 10_000);

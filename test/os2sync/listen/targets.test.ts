@@ -1,26 +1,16 @@
 import { expect } from 'chai';
-import type { ChildProcess } from 'node:child_process';
 import { addDays } from '../../fixtures/dates.js';
 import { validityAt } from '../../fixtures/context.js';
-import type { CliResult } from '../../cli/spawn-cli.js';
 import { startListenHarness, waitFor, type ListenHarness } from './harness.js';
 
 describe('job-runner listen: routing keys → targets → OS2sync requests', function () {
   this.timeout(240_000);
   let h: ListenHarness;
-  let run: { child: ChildProcess; done: Promise<CliResult> } | undefined;
 
   beforeEach(async () => {
     h = await startListenHarness();
   });
-  afterEach(async () => {
-    if (run && run.child.exitCode === null && run.child.signalCode === null) {
-      run.child.kill('SIGTERM');
-      await run.done;
-    }
-    run = undefined;
-    await h.stop();
-  });
+  afterEach(() => h.stop());
 
   /** Waits until MO has nothing pending for us and the queue is empty, then a little longer. */
   async function settled(): Promise<void> {
@@ -48,7 +38,7 @@ describe('job-runner listen: routing keys → targets → OS2sync requests', fun
     h.exportedPersons().find((p) => !skip.includes(p) && currentEngagements(p).length === 1)!;
 
   it('engagement, address, org_unit, kle, class and unknown subjects map to the right targets (and nothing unchanged is sent)', async () => {
-    run = await h.startListen();
+    await h.startListen();
     // engagement terminated → the person has no positions left → deleted from FK
     const p1 = singleEngagementPerson();
     h.mo.changes.terminate('engagements', currentEngagements(p1)[0]!.uuid);
@@ -106,7 +96,7 @@ describe('job-runner listen: routing keys → targets → OS2sync requests', fun
   });
 
   it('a unit moved out of the top unit’s subtree: its units and persons leave FK', async () => {
-    run = await h.startListen();
+    await h.startListen();
     const root = h.fixture.landmarks.rootUnit;
     const units = h.fixture.org_units;
     const parentOf = (u: string) => validityAt(units.find((x) => x.uuid === u)!.validities, today())?.parent;
@@ -155,7 +145,7 @@ describe('job-runner listen: routing keys → targets → OS2sync requests', fun
     validityAt(eng.validities, today())!.to = addDays(today(), -1);
     eng.validities = eng.validities.filter((v) => v.from === null || v.from < today());
     h.mo.changes.setDate(addDays(today(), -1));
-    run = await h.startListen();
+    await h.startListen();
     const n = h.mo.changes.advanceTo(today()); // midnight passes
     expect(n).to.be.greaterThan(0);
     expect(h.mo.events.pendingRows().map((r) => r.subject)).to.include(eng.uuid);
