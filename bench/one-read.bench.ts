@@ -8,6 +8,7 @@
  * Every figure is the median of PAIRS pairs run alternately, printed with the load average.
  * ONE_READ_BENCH_QUICK=1: fixture S, one pair, scaling S → M (a smoke test of the bench itself).
  * ONE_READ_BENCH_ONLY=replay: only the build vs raw replay lines (no whole night, no scaling).
+ * ONE_READ_BENCH_ONLY=night: only the whole night vs snapshot alone lines (no replay, no scaling).
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -19,6 +20,7 @@ import { childArgs, reportToParent, runBenchChild } from './child-process.js';
 const CHILD_FLAG = '--one-read-bench-child';
 const QUICK = process.env.ONE_READ_BENCH_QUICK === '1';
 const ONLY_REPLAY = process.env.ONE_READ_BENCH_ONLY === 'replay';
+const ONLY_NIGHT = process.env.ONE_READ_BENCH_ONLY === 'night';
 const SIZE = QUICK ? 'S' : 'L';
 const PAIRS = QUICK ? 1 : Math.max(3, Number(process.env.ONE_READ_BENCH_PAIRS ?? 3));
 const SCALING = (QUICK ? ['S', 'M'] : ['S', 'M', 'L', '2xL']) as ('S' | 'M' | 'L' | '2xL')[];
@@ -359,12 +361,12 @@ export default async function bench(): Promise<void> {
     try {
       console.log(`one-read/fixture ${SIZE}${QUICK ? ' (quick mode)' : ''}; pairs ${PAIRS}; load ${load()}`);
       await child('build', mo.url, stateDir); // warm-up
-      await replayVsBuild(mo, stateDir);
+      if (!ONLY_NIGHT) await replayVsBuild(mo, stateDir);
       if (!ONLY_REPLAY) await wholeNight(mo, stateDir);
     } finally {
       await mo.stop();
     }
-    if (!ONLY_REPLAY) await scaling(stateDir);
+    if (!ONLY_REPLAY && !ONLY_NIGHT) await scaling(stateDir);
   } finally {
     fs.rmSync(stateDir, { recursive: true, force: true });
   }
