@@ -2,8 +2,9 @@
  * One read of MO a night (issue 13), measured side by side against the MO emulator in its own process:
  * - snapshot build vs a raw replay of the very same requests (plain node:http, same chains and concurrency,
  *   bodies discarded): goal ≤ 1.10 on L, with the emulator pinned to its own core (taskset) and without;
- * - the whole night (snapshot, CPR map, OS2sync in stub mode, the three reports, the SQLite SQL export) vs a night
- *   of the snapshot alone: goal ≤ 1.6; MO requests of the whole night per job: goal = the snapshot's;
+ * - the whole night (snapshot, CPR map, OS2sync in stub mode, the three reports, the SQLite SQL export, the sanity
+ *   check) vs a night of the snapshot alone: goal ≤ 1.6; MO requests of the whole night per job: goal = the
+ *   snapshot's;
  * - scaling S → M → L → 2xL: snapshot build time and peak RSS per object.
  * Every figure is the median of PAIRS pairs run alternately, printed with the load average.
  * ONE_READ_BENCH_QUICK=1: fixture S, one pair, scaling S → M (a smoke test of the bench itself).
@@ -143,6 +144,8 @@ async function nightChild(moUrl: string, root: string, topUnit: string, whole: s
   const toggles = whole === 'whole' ? NIGHT_TOGGLES : NIGHT_TOGGLES.slice(0, 1);
   const settings = new Settings(
     {
+      // on by default (as in DIPEX): part of the whole night, not of the snapshot alone
+      'crontab.RUN_MO_DATA_SANITY_CHECK': whole === 'whole',
       'runner.state_dir': path.join(root, 'var'),
       'mora.base': moUrl,
       'municipality.cvr': '29189846',
