@@ -38,6 +38,8 @@ interface Recorded {
 
 interface Timed {
   wallMs: number;
+  /** CPU seconds of the process and of its ended child processes (the jobs' processes in a night). */
+  cpuS?: number;
   objects?: number;
   rows?: number;
   requests?: number;
@@ -156,6 +158,7 @@ async function nightChild(moUrl: string, root: string, topUnit: string, whole: s
     },
     'bench',
   );
+  const cpu0 = cpuWithChildren();
   const t0 = performance.now();
   const summary = await runJobs({
     settings,
@@ -166,12 +169,27 @@ async function nightChild(moUrl: string, root: string, topUnit: string, whole: s
     root,
   });
   const wallMs = performance.now() - t0;
+  const cpuS = cpuWithChildren() - cpu0;
   const jobs = Object.fromEntries(
     summary.jobs
       .filter((j) => j.status !== 'disabled')
       .map((j) => [j.name, { status: j.status, ms: j.durationMs ?? 0 }]),
   );
-  return { wallMs, jobs };
+  return { wallMs, cpuS, jobs };
+}
+
+/**
+ * CPU seconds used by this process and by its children that have ended (Linux: utime, stime, cutime and cstime of
+ * /proc/self/stat, in clock ticks of 1/100 s). Far less sensitive than wall time to the other load on the machine.
+ */
+function cpuWithChildren(): number {
+  try {
+    const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    // after "pid (comm) ": state is field 3, so utime (14) … cstime (17) are indexes 11 … 14
+    return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 // ---------------------------------------------------------------- parent
@@ -314,6 +332,13 @@ async function wholeNight(mo: { url: string; graphqlUrl: string; reset(): Promis
   const p = pairs[ratios.indexOf(r)]!;
   console.log(
     `one-read/whole night vs snapshot alone (${SIZE}): ${r.toFixed(2)} (goal ≤ ${NIGHT_GOAL}; night ${(p.whole.wallMs / 1000).toFixed(2)} s, snapshot night ${(p.alone.wallMs / 1000).toFixed(2)} s; pairs ${ratios.map((x) => x.toFixed(2)).join(' ')}; load ${load()})`,
+  );
+  const cpu = (t: Timed) => t.cpuS ?? NaN;
+  const cpuRatios = pairs.map((x) => cpu(x.whole) / cpu(x.alone));
+  const cr = median(cpuRatios);
+  const cp = pairs[cpuRatios.indexOf(cr)]!;
+  console.log(
+    `one-read/whole night vs snapshot alone, CPU of the runner and every job's process (${SIZE}): ${cr.toFixed(2)} (night ${cpu(cp.whole).toFixed(1)} s, snapshot night ${cpu(cp.alone).toFixed(1)} s of CPU; pairs ${cpuRatios.map((x) => x.toFixed(2)).join(' ')}; load ${load()})`,
   );
   const failed = Object.entries(p.whole.jobs ?? {}).filter(([, j]) => j.status !== 'succeeded');
   console.log(
