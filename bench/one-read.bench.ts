@@ -2,12 +2,14 @@
  * One read of MO a night (issue 13), measured side by side against the MO emulator in its own process:
  * - snapshot build vs a raw replay of the very same requests (plain node:http, same chains and concurrency,
  *   bodies discarded): goal ≤ 1.10 on L, with the emulator pinned to its own core (taskset) and without;
- * - the whole night (snapshot, CPR map, OS2sync in stub mode, the three reports, the SQLite SQL export) vs a night
- *   of the snapshot alone: goal ≤ 1.6; MO requests of the whole night per job: goal = the snapshot's;
+ * - the whole night (snapshot, CPR map, OS2sync in stub mode, the three reports, the SQLite SQL export, the sanity
+ *   check) vs a night of the snapshot alone: goal ≤ 1.6; MO requests of the whole night per job: goal = the
+ *   snapshot's;
  * - scaling S → M → L → 2xL: snapshot build time and peak RSS per object.
  * Every figure is the median of PAIRS pairs run alternately, printed with the load average.
  * ONE_READ_BENCH_QUICK=1: fixture S, one pair, scaling S → M (a smoke test of the bench itself).
  * ONE_READ_BENCH_ONLY=replay: only the build vs raw replay lines (no whole night, no scaling).
+ * ONE_READ_BENCH_ONLY=night: only the whole night vs snapshot alone lines (no replay, no scaling).
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -19,6 +21,7 @@ import { childArgs, reportToParent, runBenchChild } from './child-process.js';
 const CHILD_FLAG = '--one-read-bench-child';
 const QUICK = process.env.ONE_READ_BENCH_QUICK === '1';
 const ONLY_REPLAY = process.env.ONE_READ_BENCH_ONLY === 'replay';
+const ONLY_NIGHT = process.env.ONE_READ_BENCH_ONLY === 'night';
 const SIZE = QUICK ? 'S' : 'L';
 const PAIRS = QUICK ? 1 : Math.max(3, Number(process.env.ONE_READ_BENCH_PAIRS ?? 3));
 const SCALING = (QUICK ? ['S', 'M'] : ['S', 'M', 'L', '2xL']) as ('S' | 'M' | 'L' | '2xL')[];
@@ -35,6 +38,8 @@ interface Recorded {
 
 interface Timed {
   wallMs: number;
+  /** CPU seconds of the process and of its ended child processes (the jobs' processes in a night). */
+  cpuS?: number;
   objects?: number;
   rows?: number;
   requests?: number;
@@ -141,6 +146,8 @@ async function nightChild(moUrl: string, root: string, topUnit: string, whole: s
   const toggles = whole === 'whole' ? NIGHT_TOGGLES : NIGHT_TOGGLES.slice(0, 1);
   const settings = new Settings(
     {
+      // on by default (as in DIPEX): part of the whole night, not of the snapshot alone
+      'crontab.RUN_MO_DATA_SANITY_CHECK': whole === 'whole',
       'runner.state_dir': path.join(root, 'var'),
       'mora.base': moUrl,
       'municipality.cvr': '29189846',
@@ -151,6 +158,7 @@ async function nightChild(moUrl: string, root: string, topUnit: string, whole: s
     },
     'bench',
   );
+  const cpu0 = cpuWithChildren();
   const t0 = performance.now();
   const summary = await runJobs({
     settings,
@@ -161,12 +169,27 @@ async function nightChild(moUrl: string, root: string, topUnit: string, whole: s
     root,
   });
   const wallMs = performance.now() - t0;
+  const cpuS = cpuWithChildren() - cpu0;
   const jobs = Object.fromEntries(
     summary.jobs
       .filter((j) => j.status !== 'disabled')
       .map((j) => [j.name, { status: j.status, ms: j.durationMs ?? 0 }]),
   );
-  return { wallMs, jobs };
+  return { wallMs, cpuS, jobs };
+}
+
+/**
+ * CPU seconds used by this process and by its children that have ended (Linux: utime, stime, cutime and cstime of
+ * /proc/self/stat, in clock ticks of 1/100 s). Far less sensitive than wall time to the other load on the machine.
+ */
+function cpuWithChildren(): number {
+  try {
+    const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    // after "pid (comm) ": state is field 3, so utime (14) … cstime (17) are indexes 11 … 14
+    return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 // ---------------------------------------------------------------- parent
@@ -310,6 +333,13 @@ async function wholeNight(mo: { url: string; graphqlUrl: string; reset(): Promis
   console.log(
     `one-read/whole night vs snapshot alone (${SIZE}): ${r.toFixed(2)} (goal ≤ ${NIGHT_GOAL}; night ${(p.whole.wallMs / 1000).toFixed(2)} s, snapshot night ${(p.alone.wallMs / 1000).toFixed(2)} s; pairs ${ratios.map((x) => x.toFixed(2)).join(' ')}; load ${load()})`,
   );
+  const cpu = (t: Timed) => t.cpuS ?? NaN;
+  const cpuRatios = pairs.map((x) => cpu(x.whole) / cpu(x.alone));
+  const cr = median(cpuRatios);
+  const cp = pairs[cpuRatios.indexOf(cr)]!;
+  console.log(
+    `one-read/whole night vs snapshot alone, CPU of the runner and every job's process (${SIZE}): ${cr.toFixed(2)} (night ${cpu(cp.whole).toFixed(1)} s, snapshot night ${cpu(cp.alone).toFixed(1)} s of CPU; pairs ${cpuRatios.map((x) => x.toFixed(2)).join(' ')}; load ${load()})`,
+  );
   const failed = Object.entries(p.whole.jobs ?? {}).filter(([, j]) => j.status !== 'succeeded');
   console.log(
     `one-read/whole night jobs: ${Object.entries(p.whole.jobs ?? {})
@@ -359,12 +389,12 @@ export default async function bench(): Promise<void> {
     try {
       console.log(`one-read/fixture ${SIZE}${QUICK ? ' (quick mode)' : ''}; pairs ${PAIRS}; load ${load()}`);
       await child('build', mo.url, stateDir); // warm-up
-      await replayVsBuild(mo, stateDir);
+      if (!ONLY_NIGHT) await replayVsBuild(mo, stateDir);
       if (!ONLY_REPLAY) await wholeNight(mo, stateDir);
     } finally {
       await mo.stop();
     }
-    if (!ONLY_REPLAY) await scaling(stateDir);
+    if (!ONLY_REPLAY && !ONLY_NIGHT) await scaling(stateDir);
   } finally {
     fs.rmSync(stateDir, { recursive: true, force: true });
   }

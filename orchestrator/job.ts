@@ -8,11 +8,11 @@ import type { Settings } from './settings-store.js';
 
 /**
  * Where a job sits in the night.
- * - `pre`: built-in steps before the imports (`pre_backup`, `sanity_check_mo_data`)
+ * - `pre`: built-in steps before the imports (`pre_backup`)
  * - `import`: run one after another in catalogue order
  * - `prepare`: caches other jobs read (run in parallel with each other)
  * - `export` / `report`: need only the prepare jobs they declare
- * - `post`: runs after every other job has ended, whatever their status (`post_backup`)
+ * - `post`: runs after every other job has ended, whatever their status (`post_backup`, `sanity_check_mo_data`)
  */
 export type Stage = 'pre' | 'import' | 'prepare' | 'export' | 'report' | 'post';
 

@@ -10,6 +10,7 @@ import type { JobContext, JobResult } from '../../orchestrator/job.js';
 import { removeStaleTemps, writeAtomically } from '../../orchestrator/atomic-write.js';
 import { createMoClient } from '../clients/mo.js';
 import { reportDryWrite, writeTarget } from '../dry-run.js';
+import { quotedCsvLine } from '../quoted-csv.js';
 import { openNightSnapshot, snapshotBuiltThisRun } from '../lora-cache/read.js';
 import { adSystems, moSource } from './read-mo.js';
 import { snapshotSource } from './read-snapshot.js';
@@ -18,9 +19,7 @@ import { adItSystemSetting, cprMapPath } from './settings.js';
 
 export const CPR_MAP_HEADER = ['cpr', 'mo_uuid', 'ad_guid', 'sam_account_name'];
 
-function csvLine(fields: (string | null | undefined)[]): string {
-  return fields.map((f) => `"${(f ?? '').replaceAll('"', '""')}"`).join(';') + '\r\n';
-}
+const csvLine = (fields: (string | null | undefined)[]) => quotedCsvLine(fields, ';', '\r\n');
 
 function client(ctx: JobContext) {
   return createMoClient({ settings: ctx.settings, env: ctx.env, logger: ctx.logger, signal: ctx.signal });

@@ -130,10 +130,6 @@ export function openSnapshot(opts: OpenSnapshotOptions): SnapshotReader {
 }
 
 /**
- * Whether this run built the snapshot of `mode` before the job started (its job succeeded earlier in this run):
- * snapshot-capable jobs then read it instead of MO, so MO is read once a night.
- */
-/**
  * The actual snapshot as a job of this night reads it: in a dry run the copy this dry night built in its scratch
  * area (when there is one); refused when built before this run started, if the snapshot job ran in this run
  * (`ctx.prerequisitesRanThisRun`) or the caller knows it did (`thisRun`).
@@ -154,6 +150,10 @@ export function openNightSnapshot(
   });
 }
 
+/**
+ * Whether this run built the snapshot of `mode` before the job started (its job succeeded earlier in this run):
+ * snapshot-capable jobs then read it instead of MO, so MO is read once a night.
+ */
 export function snapshotBuiltThisRun(
   ctx: Pick<JobContext, 'succeededThisRun'>,
   mode: SnapshotMode = 'actual',

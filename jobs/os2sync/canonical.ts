@@ -7,23 +7,24 @@ import { createHash } from 'node:crypto';
 
 export type Operation = 'upsert' | 'delete';
 
+/** Printable ASCII other than `"` and `\`: written as it is. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 function escapeString(s: string): string {
+  if (PLAIN.test(s)) return `"${s}"`;
   let out = '"';
-  for (const ch of s) {
-    const code = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\b') out += '\\b';
-    else if (ch === '\f') out += '\\f';
-    else if (code < 0x20 || (code > 0x7e && code <= 0xffff))
-      out += `\\u${code.toString(16).padStart(4, '0')}`;
-    else if (code > 0xffff) {
-      const v = code - 0x10000;
-      out += `\\u${(0xd800 + (v >> 10)).toString(16)}\\u${(0xdc00 + (v & 0x3ff)).toString(16)}`;
-    } else out += ch;
+  // UTF-16 code units: a character above U+FFFF comes out as its surrogate pair, \uXXXX\uXXXX, as Python writes it
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    if (code === 0x22) out += '\\"';
+    else if (code === 0x5c) out += '\\\\';
+    else if (code === 0x0a) out += '\\n';
+    else if (code === 0x0d) out += '\\r';
+    else if (code === 0x09) out += '\\t';
+    else if (code === 0x08) out += '\\b';
+    else if (code === 0x0c) out += '\\f';
+    else if (code < 0x20 || code > 0x7e) out += `\\u${code.toString(16).padStart(4, '0')}`;
+    else out += s[i];
   }
   return out + '"';
 }
@@ -34,11 +35,22 @@ export function canonicalJson(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : JSON.stringify(value);
   if (typeof value === 'string') return escapeString(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(', ')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${escapeString(k)}: ${canonicalJson(v)}`).join(', ')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i ? ', ' : '') + canonicalJson(value[i]);
+    return out + ']';
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const v = record[k];
+    if (v === undefined) continue;
+    out += (first ? '' : ', ') + escapeString(k) + ': ' + canonicalJson(v);
+    first = false;
+  }
+  return out + '}';
 }
 
 export function payloadHash(

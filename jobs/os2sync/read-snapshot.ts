@@ -58,27 +58,44 @@ export function readFromSnapshot(
   const darNames = new Map(
     rows('SELECT uuid, betegnelse FROM dar_adresser').map((r) => [String(r.uuid), str(r.betegnelse)]),
   );
-  const addresses = rows(
-    'SELECT uuid, "værdi" AS value, dar_uuid, adressetype_uuid, adressetype_bvn, adressetype_scope, adressetype_titel, synlighed_uuid, synlighed_scope, engagement_uuid, bruger_uuid, enhed_uuid FROM adresser',
-  ).flatMap((r) => {
-    const scope = r.adressetype_scope === null ? undefined : SCOPE_BY_LABEL.get(String(r.adressetype_scope));
-    if (!scope) return [];
-    const dar = r.dar_uuid !== null ? darNames.get(String(r.dar_uuid)) : null;
-    return [
-      {
-        uuid: String(r.uuid),
-        name: dar ?? String(r.value ?? ''),
-        typeUuid: String(r.adressetype_uuid).toLowerCase(),
-        scope,
-        typeUserKey: String(r.adressetype_bvn ?? ''),
-        typeName: String(r.adressetype_titel ?? ''),
-        visibilityScope: r.synlighed_uuid !== null ? str(r.synlighed_scope) : null,
-        engagementUuid: r.engagement_uuid !== null ? String(r.engagement_uuid).toLowerCase() : null,
-        personUuid: str(r.bruger_uuid),
-        unitUuid: str(r.enhed_uuid),
-      },
-    ];
-  });
+  // the largest table (≈ 95,000 rows on fixture L): read as arrays, a third cheaper than an object per row
+  const addressRows = db
+    .prepare(
+      'SELECT uuid, "værdi", dar_uuid, adressetype_uuid, adressetype_bvn, adressetype_scope, adressetype_titel, synlighed_uuid, synlighed_scope, engagement_uuid, bruger_uuid, enhed_uuid FROM adresser',
+    )
+    .raw()
+    .all() as (string | null)[][];
+  const addresses: RawData['addresses'] = [];
+  for (const [
+    uuid,
+    value,
+    darUuid,
+    typeUuid,
+    typeBvn,
+    typeScope,
+    typeTitle,
+    visUuid,
+    visScope,
+    engUuid,
+    person,
+    unit,
+  ] of addressRows) {
+    const scope = typeScope === null ? undefined : SCOPE_BY_LABEL.get(String(typeScope));
+    if (!scope) continue;
+    const dar = darUuid !== null ? darNames.get(String(darUuid)) : null;
+    addresses.push({
+      uuid: String(uuid),
+      name: dar ?? String(value ?? ''),
+      typeUuid: String(typeUuid).toLowerCase(),
+      scope,
+      typeUserKey: String(typeBvn ?? ''),
+      typeName: String(typeTitle ?? ''),
+      visibilityScope: visUuid !== null ? str(visScope) : null,
+      engagementUuid: engUuid !== null ? String(engUuid).toLowerCase() : null,
+      personUuid: str(person),
+      unitUuid: str(unit),
+    });
+  }
 
   const managers = needs.managers
     ? rows('SELECT enhed_uuid, bruger_uuid FROM ledere').map((r) => ({

@@ -1,24 +1,35 @@
 /**
  * The shared CSV format (specs/reports.md §5.0): `;`, every field quoted (`"` doubled), UTF-8 with BOM, `\n`
- * line ends, a header row. Quoting and escaping are csv-stringify's; this module only fixes the options.
+ * line ends, a header row.
  */
 import fs from 'node:fs';
-import { stringify, type Options } from 'csv-stringify/sync';
-import { cellText, type ReportTable } from './table.js';
+import { quotedCsvLine } from '../quoted-csv.js';
+import { cellText, type Cell, type ReportTable } from './table.js';
 
 const BOM = '\uFEFF';
-/** Rows per stringify call, so a large report is never one string in memory. */
+/** Rows per write, so a large report is never one string in memory. */
 const BATCH = 2000;
 
-const FORMAT: Options = { delimiter: ';', quoted: true, quoted_empty: true, record_delimiter: 'unix' };
+function rowLine(row: readonly Cell[]): string {
+  const texts = new Array<string>(row.length);
+  for (let i = 0; i < row.length; i++) texts[i] = cellText(row[i]!);
+  return quotedCsvLine(texts, ';', '\n');
+}
 
 function* csvChunks(table: ReportTable): Generator<string> {
-  yield BOM + stringify([table.columns.map((c) => c.header)], FORMAT);
+  yield (
+    BOM +
+    quotedCsvLine(
+      table.columns.map((c) => c.header),
+      ';',
+      '\n',
+    )
+  );
   for (let i = 0; i < table.rows.length; i += BATCH) {
-    yield stringify(
-      table.rows.slice(i, i + BATCH).map((row) => row.map(cellText)),
-      FORMAT,
-    );
+    let chunk = '';
+    const end = Math.min(table.rows.length, i + BATCH);
+    for (let j = i; j < end; j++) chunk += rowLine(table.rows[j]!);
+    yield chunk;
   }
 }
 

@@ -119,19 +119,19 @@ function readUnits(db: Database): Pick<SnapshotData, 'units' | 'children' | 'roo
 
 export function readPersonsOnly(db: Database): Map<string, Person> {
   const persons = new Map<string, Person>();
-  const stmt = db.prepare('SELECT uuid, bvn, fornavn, efternavn, cpr FROM brugere ORDER BY id');
-  for (const r of stmt.iterate() as Iterable<Record<string, string | null>>) {
-    const uuid = str(r.uuid);
+  const stmt = db.prepare('SELECT uuid, bvn, fornavn, efternavn, cpr FROM brugere ORDER BY id').raw();
+  for (const [id, bvn, fornavn, efternavn, cpr] of stmt.iterate() as Iterable<(string | null)[]>) {
+    const uuid = str(id);
     if (persons.has(uuid)) continue;
-    const givenName = str(r.fornavn);
-    const surname = str(r.efternavn);
+    const givenName = str(fornavn);
+    const surname = str(efternavn);
     persons.set(uuid, {
       uuid,
-      userKey: str(r.bvn),
+      userKey: str(bvn),
       givenName,
       surname,
-      name: [givenName, surname].filter((s) => s !== '').join(' '),
-      cpr: str(r.cpr),
+      name: givenName === '' ? surname : surname === '' ? givenName : `${givenName} ${surname}`,
+      cpr: str(cpr),
     });
   }
   return persons;
@@ -147,22 +147,25 @@ function readEngagements(db: Database): Pick<SnapshotData, 'engagementsByUnit' |
      FROM engagementer e LEFT JOIN klasser k ON k.uuid = e.stillingsbetegnelse_uuid
      ORDER BY e.id`,
   );
-  for (const r of stmt.iterate() as Iterable<Record<string, string | number | null>>) {
-    const uuid = str(r.uuid);
-    if (seen.has(uuid) || !r.bruger_uuid || !r.enhed_uuid) continue;
+  // ≈ 42,000 rows on fixture L: read as arrays, cheaper than an object per row
+  type Row = [string, string | null, string | null, ...(string | null)[]];
+  for (const r of stmt.raw().iterate() as Iterable<Row>) {
+    const [id, person, unit, bvn, type, jobTitle, jobBvn, ext1, primary, start, end] = r;
+    const uuid = str(id);
+    if (seen.has(uuid) || !person || !unit) continue;
     seen.add(uuid);
     const e: Engagement = {
       uuid,
-      personUuid: str(r.bruger_uuid),
-      unitUuid: str(r.enhed_uuid),
-      userKey: str(r.bvn),
-      engagementType: str(r.engagementstype_titel),
-      jobFunctionTitle: str(r.stillingsbetegnelse_titel),
-      jobFunctionUserKey: str(r.job_function_bvn),
-      extension1: str(r.udvidelse_1),
-      primary: r.primary_flag === 1,
-      startDate: (r.startdato as string | null) ?? null,
-      endDate: (r.slutdato as string | null) ?? null,
+      personUuid: str(person),
+      unitUuid: str(unit),
+      userKey: str(bvn),
+      engagementType: str(type),
+      jobFunctionTitle: str(jobTitle),
+      jobFunctionUserKey: str(jobBvn),
+      extension1: str(ext1),
+      primary: (primary as unknown) === 1,
+      startDate: start ?? null,
+      endDate: end ?? null,
     };
     push(engagementsByUnit, e.unitUuid, e);
     push(engagementsByPerson, e.personUuid, e);
@@ -214,19 +217,17 @@ function readAddresses(db: Database, needed: ContactsNeeded): AddressLookup {
      WHERE adressetype_scope IN (${scopes}) ORDER BY id`,
   );
   const all = needed === 'all';
-  for (const r of stmt.iterate() as Iterable<Record<string, string | null>>) {
-    const value = str(r.value);
+  for (const [person, unit, raw, scope] of stmt.raw().iterate() as Iterable<(string | null)[]>) {
+    const value = str(raw);
     if (value === '') continue;
-    const person = r.bruger_uuid;
-    const unit = r.enhed_uuid;
     if (person) {
-      if (r.scope === 'E-mail') {
+      if (scope === 'E-mail') {
         if (!a.personFirstEmail.has(person)) a.personFirstEmail.set(person, value);
         if (all) a.personLastEmail.set(person, value);
-      } else if (r.scope === 'Telefon') a.personLastPhone.set(person, value);
+      } else if (scope === 'Telefon') a.personLastPhone.set(person, value);
     } else if (unit) {
-      if (r.scope === 'DAR' && !a.unitFirstDar.has(unit)) a.unitFirstDar.set(unit, value);
-      if (r.scope === 'P-nummer' && !a.unitFirstPnumber.has(unit)) a.unitFirstPnumber.set(unit, value);
+      if (scope === 'DAR' && !a.unitFirstDar.has(unit)) a.unitFirstDar.set(unit, value);
+      if (scope === 'P-nummer' && !a.unitFirstPnumber.has(unit)) a.unitFirstPnumber.set(unit, value);
     }
   }
   return a;

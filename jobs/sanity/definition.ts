@@ -15,9 +15,14 @@ function sanityEnabled(s: Settings): boolean {
   return toggleOn(v);
 }
 
+/**
+ * `post`, not DIPEX's pre-imports: it reads this night's snapshot (MO is read once a night), so it runs after the
+ * snapshot job; a post job also never waits for the imports to succeed, so it still runs (reading MO) on a night
+ * whose imports or snapshot failed, as DIPEX's check always did.
+ */
 export const sanityCheckMoData: JobDefinition = {
   name: 'sanity_check_mo_data',
-  stage: 'pre',
+  stage: 'post',
   toggle: [TOGGLE],
   description: 'Informational: duplicate class user_keys within a facet, duplicate CPR numbers',
   informational: true,

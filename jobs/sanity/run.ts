@@ -1,23 +1,42 @@
 /**
  * sanity_check_mo_data (informational): duplicate class user_keys within a facet (case-insensitive) and
  * duplicate CPR numbers among persons. Reports counts and the offending UUIDs, never CPR numbers.
+ * Reads this night's actual-state snapshot when `exports_cache_loracache` succeeded earlier in the run (and holds
+ * CPR numbers), MO otherwise: the findings are the same either way.
  */
 import type { JobContext, JobResult } from '../../orchestrator/job.js';
-import { createMoClient, type MoClient } from '../clients/mo.js';
+import { createMoClient } from '../clients/mo.js';
 import { oneLine } from '../clients/http.js';
-import { sanityClasses, sanityPersons } from './queries.js';
-
-interface ClassObject {
-  current: { uuid: string; user_key: string; facet_response: { uuid: string } } | null;
-}
-interface PersonObject {
-  current: { uuid: string; cpr_number: string | null } | null;
-}
+import { openNightSnapshot, snapshotBuiltThisRun, type SnapshotReader } from '../lora-cache/read.js';
+import { DuplicateFinder } from './findings.js';
+import { readFromMo } from './read-mo.js';
+import { readFromSnapshot } from './read-snapshot.js';
 
 /** Duplicate groups listed in full in the log; the rest are counted. */
 const LIST_LIMIT = 50;
 
-export async function run(ctx: JobContext): Promise<JobResult> {
+/** This night's snapshot when it was built earlier in the run and holds CPR numbers; else undefined (read MO). */
+function nightSnapshot(ctx: JobContext): SnapshotReader | undefined {
+  if (!snapshotBuiltThisRun(ctx)) return undefined;
+  const snapshot = openNightSnapshot(ctx, { thisRun: true });
+  if (snapshot.info.exportCpr) return snapshot;
+  snapshot.close();
+  ctx.logger.info(
+    'the snapshot holds no CPR numbers (exporters.actual_state.export_cpr is false); reading MO',
+  );
+  return undefined;
+}
+
+async function read(ctx: JobContext, finder: DuplicateFinder): Promise<string> {
+  const snapshot = nightSnapshot(ctx);
+  if (snapshot) {
+    try {
+      readFromSnapshot(snapshot.db, finder);
+      return `snapshot ${snapshot.path}`;
+    } finally {
+      snapshot.close();
+    }
+  }
   const client = createMoClient({
     settings: ctx.settings,
     env: ctx.env,
@@ -25,80 +44,48 @@ export async function run(ctx: JobContext): Promise<JobResult> {
     signal: ctx.signal,
   });
   try {
-    const classes = await duplicateClasses(client, ctx);
-    const persons = await duplicateCprs(client, ctx);
-    const warnings: string[] = [];
-    classes.groups.forEach((g, i) => {
-      const line = `duplicate class user_key "${oneLine(g.userKey, 80)}" in facet ${g.facet}: classes ${g.uuids.join(', ')}`;
-      if (i < LIST_LIMIT) ctx.logger.warn(line);
-      warnings.push(line);
-    });
-    persons.groups.forEach((uuids, i) => {
-      const line = `duplicate CPR number: persons ${uuids.join(', ')}`;
-      if (i < LIST_LIMIT) ctx.logger.warn(line);
-      warnings.push(line);
-    });
-    const more = warnings.length > 2 * LIST_LIMIT ? ` (log lists the first ${LIST_LIMIT} of each)` : '';
-    const counters = {
-      classes: classes.total,
-      persons: persons.total,
-      duplicate_class_user_keys: classes.groups.length,
-      classes_with_duplicate_user_key: classes.groups.reduce((n, g) => n + g.uuids.length, 0),
-      duplicate_cpr_numbers: persons.groups.length,
-      persons_with_duplicate_cpr: persons.groups.reduce((n, g) => n + g.length, 0),
-    };
-    if (warnings.length === 0) {
-      return {
-        counters,
-        message: `no duplicates among ${classes.total} classes and ${persons.total} persons`,
-      };
-    }
-    const message =
-      `${counters.duplicate_class_user_keys} duplicate class user_keys (${counters.classes_with_duplicate_user_key} classes), ` +
-      `${counters.duplicate_cpr_numbers} duplicate CPR numbers (${counters.persons_with_duplicate_cpr} persons)${more}`;
-    ctx.logger.warn(message);
-    return { failed: true, message, counters, warnings: warnings.slice(0, 20) };
+    await readFromMo(client, finder, (done, what) => ctx.progress(done, undefined, what));
+    return 'MO';
   } finally {
     client.close();
   }
 }
 
-async function duplicateClasses(client: MoClient, ctx: JobContext) {
-  const byKey = new Map<string, { facet: string; userKey: string; uuids: string[] }>();
-  let total = 0;
-  for await (const page of client.paged<ClassObject>(sanityClasses)) {
-    for (const { current } of page) {
-      if (!current) continue;
-      total++;
-      const key = `${current.facet_response.uuid}\u0000${current.user_key.toLowerCase()}`;
-      const entry = byKey.get(key);
-      if (entry) entry.uuids.push(current.uuid);
-      else
-        byKey.set(key, {
-          facet: current.facet_response.uuid,
-          userKey: current.user_key,
-          uuids: [current.uuid],
-        });
-    }
-    ctx.progress(total, undefined, 'classes');
+export async function run(ctx: JobContext): Promise<JobResult> {
+  const finder = new DuplicateFinder();
+  const source = await read(ctx, finder);
+  ctx.logger.info(`read ${finder.classTotal} classes and ${finder.personTotal} persons from ${source}`);
+  const classGroups = finder.classGroups();
+  const cprGroups = finder.cprGroups();
+  const warnings: string[] = [];
+  classGroups.forEach((g, i) => {
+    const line = `duplicate class user_key "${oneLine(g.userKey, 80)}" in facet ${g.facet}: classes ${g.uuids.join(', ')}`;
+    if (i < LIST_LIMIT) ctx.logger.warn(line);
+    warnings.push(line);
+  });
+  cprGroups.forEach((uuids, i) => {
+    const line = `duplicate CPR number: persons ${uuids.join(', ')}`;
+    if (i < LIST_LIMIT) ctx.logger.warn(line);
+    warnings.push(line);
+  });
+  const more = warnings.length > 2 * LIST_LIMIT ? ` (log lists the first ${LIST_LIMIT} of each)` : '';
+  const counters = {
+    classes: finder.classTotal,
+    persons: finder.personTotal,
+    duplicate_class_user_keys: classGroups.length,
+    classes_with_duplicate_user_key: classGroups.reduce((n, g) => n + g.uuids.length, 0),
+    duplicate_cpr_numbers: cprGroups.length,
+    persons_with_duplicate_cpr: cprGroups.reduce((n, g) => n + g.length, 0),
+  };
+  if (warnings.length === 0) {
+    return {
+      counters,
+      message: `no duplicates among ${finder.classTotal} classes and ${finder.personTotal} persons`,
+    };
   }
-  return { total, groups: [...byKey.values()].filter((g) => g.uuids.length > 1) };
-}
-
-async function duplicateCprs(client: MoClient, ctx: JobContext) {
-  const byCpr = new Map<string, string[]>();
-  let total = 0;
-  for await (const page of client.paged<PersonObject>(sanityPersons)) {
-    for (const { current } of page) {
-      if (!current) continue;
-      total++;
-      const cpr = current.cpr_number?.replace(/\D/g, '');
-      if (!cpr) continue;
-      const uuids = byCpr.get(cpr);
-      if (uuids) uuids.push(current.uuid);
-      else byCpr.set(cpr, [current.uuid]);
-    }
-    ctx.progress(total, undefined, 'persons');
-  }
-  return { total, groups: [...byCpr.values()].filter((uuids) => uuids.length > 1) };
+  const message =
+    `${counters.duplicate_class_user_keys} duplicate class user_keys (${counters.classes_with_duplicate_user_key} classes), ` +
+    `${counters.duplicate_cpr_numbers} duplicate CPR numbers (${counters.persons_with_duplicate_cpr} persons)${more}`;
+  ctx.logger.warn(message);
+  return { failed: true, message, counters, warnings: warnings.slice(0, 20) };
 }

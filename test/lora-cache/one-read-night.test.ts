@@ -52,7 +52,7 @@ describe('one read of MO a night', function () {
         ...h.settings(),
         'runner.state_dir': path.join(root, 'var'),
         'reports.upload_to_mo': false,
-        // on by default when MO is configured (as in DIPEX); it reads MO before the imports, not the snapshot
+        // on by default when MO is configured (as in DIPEX); off here unless a test turns it on
         'crontab.RUN_MO_DATA_SANITY_CHECK': false,
         ...Object.fromEntries(toggles.map((t) => [t, true])),
         ...extra,
@@ -71,13 +71,13 @@ describe('one read of MO a night', function () {
     return { status, messages, requests, total: h.mo.requestLog.length, root };
   }
 
-  it('a whole night sends exactly the snapshot’s requests: OS2sync and the CPR map read the snapshot', async () => {
+  it('a whole night sends exactly the snapshot’s requests: OS2sync, the CPR map and the sanity check read the snapshot', async () => {
     const alone = await night(['crontab.RUN_CACHE_LORACACHE']);
     expect(alone.status.exports_cache_loracache).to.equal('succeeded');
-    const whole = await night(NIGHT);
+    const whole = await night([...NIGHT, 'crontab.RUN_MO_DATA_SANITY_CHECK']);
     for (const job of Object.keys(whole.status))
       expect(whole.status[job], `${job}: ${whole.messages[job]}`).to.equal('succeeded');
-    expect(Object.keys(whole.status)).to.have.length(NIGHT.length);
+    expect(Object.keys(whole.status)).to.have.length(NIGHT.length + 1);
     expect(whole.requests).to.deep.equal({ exports_cache_loracache: alone.total });
     expect(whole.total).to.equal(alone.total);
     expect(whole.messages.exports_cpr_uuid).to.match(/from snapshot /);
@@ -92,14 +92,21 @@ describe('one read of MO a night', function () {
     expect(n.messages.exports_cpr_uuid).to.match(/from MO/);
   });
 
-  it('a snapshot that fails tonight: auto OS2sync and the CPR map fall back to MO instead of being skipped', async () => {
+  it('a snapshot that fails tonight: auto OS2sync, the CPR map and the sanity check fall back to MO instead of being skipped', async () => {
     h.mo.setFaults({ fieldErrors: [{ field: 'related_units', message: 'boom' }] });
     try {
-      const n = await night(['crontab.RUN_CACHE_LORACACHE', 'crontab.RUN_CPR_UUID', 'crontab.RUN_OS2SYNC']);
+      const n = await night([
+        'crontab.RUN_CACHE_LORACACHE',
+        'crontab.RUN_CPR_UUID',
+        'crontab.RUN_OS2SYNC',
+        'crontab.RUN_MO_DATA_SANITY_CHECK',
+      ]);
       expect(n.status.exports_cache_loracache).to.equal('failed');
       expect(n.status.exports_cpr_uuid).to.equal('succeeded');
       expect(n.status.exports_os2sync).to.equal('succeeded');
       expect(n.requests.exports_os2sync).to.be.greaterThan(0);
+      expect(n.status.sanity_check_mo_data).to.equal('succeeded');
+      expect(n.requests.SanityPersons).to.be.greaterThan(0);
     } finally {
       h.mo.setFaults({});
     }
