@@ -1,18 +1,22 @@
 /**
- * One line of CSV with every field quoted and `"` doubled: the format of the reports (`;`, `\n`) and of the CPR
- * map (`;`, `\r\n`). Built by string concatenation: no array, no regular expression per field, since a night on
- * fixture L writes a few hundred thousand lines.
+ * The project's one CSV writer: `;`-separated, every field quoted and `"` doubled, the format of the reports
+ * (`\n`) and of the CPR map (`\r\n`). Quoting and escaping are csv-stringify's; this module only fixes the
+ * options. Callers pass rows in batches, so a large file is never one string in memory.
  */
-export function quotedCsvLine(
-  fields: readonly (string | null | undefined)[],
-  delimiter: string,
-  lineEnd: string,
-): string {
-  let line = '';
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i] ?? '';
-    if (i > 0) line += delimiter;
-    line += f.includes('"') ? `"${f.replaceAll('"', '""')}"` : `"${f}"`;
-  }
-  return line + lineEnd;
+import { stringify, type Options } from 'csv-stringify/sync';
+
+export type CsvField = string | null | undefined;
+export type LineEnd = '\n' | '\r\n';
+
+const formats: Record<LineEnd, Options> = {
+  '\n': { delimiter: ';', quoted: true, quoted_empty: true, record_delimiter: 'unix' },
+  '\r\n': { delimiter: ';', quoted: true, quoted_empty: true, record_delimiter: 'windows' },
+};
+
+/** The lines of `rows` (each ended by `lineEnd`); a missing field is an empty quoted field. */
+export function quotedCsv(rows: readonly (readonly CsvField[])[], lineEnd: LineEnd): string {
+  return stringify(
+    rows.map((r) => r.map((f) => f ?? '')),
+    formats[lineEnd],
+  );
 }

@@ -10,7 +10,7 @@ import type { JobContext, JobResult } from '../../orchestrator/job.js';
 import { removeStaleTemps, writeAtomically } from '../../orchestrator/atomic-write.js';
 import { createMoClient } from '../clients/mo.js';
 import { reportDryWrite, writeTarget } from '../dry-run.js';
-import { quotedCsvLine } from '../quoted-csv.js';
+import { quotedCsv, type CsvField } from '../quoted-csv.js';
 import { openNightSnapshot, snapshotBuiltThisRun } from '../lora-cache/read.js';
 import { adSystems, moSource } from './read-mo.js';
 import { snapshotSource } from './read-snapshot.js';
@@ -18,8 +18,6 @@ import type { CprSource } from './source.js';
 import { adItSystemSetting, cprMapPath } from './settings.js';
 
 export const CPR_MAP_HEADER = ['cpr', 'mo_uuid', 'ad_guid', 'sam_account_name'];
-
-const csvLine = (fields: (string | null | undefined)[]) => quotedCsvLine(fields, ';', '\r\n');
 
 function client(ctx: JobContext) {
   return createMoClient({ settings: ctx.settings, env: ctx.env, logger: ctx.logger, signal: ctx.signal });
@@ -75,16 +73,16 @@ export async function run(ctx: JobContext): Promise<JobResult> {
     await writeAtomically(target, async (tmp) => {
       const fd = fs.openSync(tmp, 'w');
       try {
-        fs.writeSync(fd, '\uFEFF' + csvLine(CPR_MAP_HEADER));
+        fs.writeSync(fd, '\uFEFF' + quotedCsv([CPR_MAP_HEADER], '\r\n'));
         for await (const page of from.rows()) {
-          let chunk = '';
+          const rows: CsvField[][] = [];
           for (const p of page) {
             if (!p.cpr) withoutCpr.push(p.uuid);
             if (p.ad) withAd++;
-            chunk += csvLine([p.cpr, p.uuid, p.ad?.externalId, p.ad?.userKey]);
+            rows.push([p.cpr, p.uuid, p.ad?.externalId, p.ad?.userKey]);
             persons++;
           }
-          fs.writeSync(fd, chunk);
+          fs.writeSync(fd, quotedCsv(rows, '\r\n'));
           ctx.progress(persons, undefined, 'persons written');
         }
       } finally {

@@ -3,34 +3,20 @@
  * line ends, a header row.
  */
 import fs from 'node:fs';
-import { quotedCsvLine } from '../quoted-csv.js';
-import { cellText, type Cell, type ReportTable } from './table.js';
+import { quotedCsv } from '../quoted-csv.js';
+import { cellText, type ReportTable } from './table.js';
 
 const BOM = '\uFEFF';
 /** Rows per write, so a large report is never one string in memory. */
 const BATCH = 2000;
 
-function rowLine(row: readonly Cell[]): string {
-  const texts = new Array<string>(row.length);
-  for (let i = 0; i < row.length; i++) texts[i] = cellText(row[i]!);
-  return quotedCsvLine(texts, ';', '\n');
-}
-
 function* csvChunks(table: ReportTable): Generator<string> {
-  yield (
-    BOM +
-    quotedCsvLine(
-      table.columns.map((c) => c.header),
-      ';',
+  yield BOM + quotedCsv([table.columns.map((c) => c.header)], '\n');
+  for (let i = 0; i < table.rows.length; i += BATCH)
+    yield quotedCsv(
+      table.rows.slice(i, i + BATCH).map((row) => row.map(cellText)),
       '\n',
-    )
-  );
-  for (let i = 0; i < table.rows.length; i += BATCH) {
-    let chunk = '';
-    const end = Math.min(table.rows.length, i + BATCH);
-    for (let j = i; j < end; j++) chunk += rowLine(table.rows[j]!);
-    yield chunk;
-  }
+    );
 }
 
 /** The whole file as one string (BOM included); for small tables and tests. */
