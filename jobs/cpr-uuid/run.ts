@@ -11,7 +11,7 @@ import { removeStaleTemps, writeAtomically } from '../../orchestrator/atomic-wri
 import { createMoClient } from '../clients/mo.js';
 import { reportDryWrite, writeTarget } from '../dry-run.js';
 import { quotedCsv, type CsvField } from '../quoted-csv.js';
-import { openNightSnapshot, snapshotBuiltThisRun } from '../lora-cache/read.js';
+import { nightSnapshotWithCpr } from '../lora-cache/read.js';
 import { adSystems, moSource } from './read-mo.js';
 import { snapshotSource } from './read-snapshot.js';
 import type { CprSource } from './source.js';
@@ -24,27 +24,21 @@ function client(ctx: JobContext) {
 }
 
 async function openSource(ctx: JobContext, systems: string[]): Promise<CprSource> {
-  if (snapshotBuiltThisRun(ctx)) {
-    const snapshot = openNightSnapshot(ctx, { thisRun: true });
-    if (snapshot.info.exportCpr) {
-      try {
-        return await snapshotSource(snapshot, systems, adItSystemSetting.key, async () => {
-          const mo = client(ctx);
-          try {
-            return await adSystems(mo, systems);
-          } finally {
-            mo.close();
-          }
-        });
-      } catch (err) {
-        snapshot.close();
-        throw err;
-      }
+  const snapshot = nightSnapshotWithCpr(ctx);
+  if (snapshot) {
+    try {
+      return await snapshotSource(snapshot, systems, adItSystemSetting.key, async () => {
+        const mo = client(ctx);
+        try {
+          return await adSystems(mo, systems);
+        } finally {
+          mo.close();
+        }
+      });
+    } catch (err) {
+      snapshot.close();
+      throw err;
     }
-    snapshot.close();
-    ctx.logger.info(
-      'the snapshot holds no CPR numbers (exporters.actual_state.export_cpr is false); reading MO',
-    );
   }
   const mo = client(ctx);
   try {

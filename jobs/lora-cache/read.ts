@@ -179,3 +179,29 @@ export function snapshotHasCpr(
     return false;
   }
 }
+
+/**
+ * This night's actual snapshot when this run built it and it holds CPR numbers; otherwise undefined (logged), and
+ * the caller reads MO. For the jobs that need CPR numbers (the CPR map, the sanity check).
+ */
+export function nightSnapshotWithCpr(
+  ctx: Pick<
+    JobContext,
+    | 'settings'
+    | 'paths'
+    | 'prerequisitesRanThisRun'
+    | 'runStartedAt'
+    | 'dryRun'
+    | 'runId'
+    | 'succeededThisRun'
+  > & { logger: { info(msg: string): void } },
+): SnapshotReader | undefined {
+  if (!snapshotBuiltThisRun(ctx)) return undefined;
+  const snapshot = openNightSnapshot(ctx, { thisRun: true });
+  if (snapshot.info.exportCpr) return snapshot;
+  snapshot.close();
+  ctx.logger.info(
+    'the snapshot holds no CPR numbers (exporters.actual_state.export_cpr is false); reading MO',
+  );
+  return undefined;
+}

@@ -11,15 +11,9 @@ import { cellText, type Cell, type ReportTable } from './table.js';
  * Only exceljs's streaming writer: the package's entry loads the whole library (readers, CSV, unzipper), which
  * costs each report's process 150-300 ms of start-up for code it never runs.
  */
-const requireCjs = createRequire(import.meta.url);
-const WorkbookWriter = requireCjs(
+const WorkbookWriter = createRequire(import.meta.url)(
   'exceljs/lib/stream/xlsx/workbook-writer.js',
 ) as typeof ExcelJS.stream.xlsx.WorkbookWriter;
-const { xmlEncode, dateToExcel } = requireCjs('exceljs/lib/utils/utils.js') as {
-  xmlEncode(text: string): string;
-  dateToExcel(d: Date, date1904?: boolean): number;
-};
-const colCache = requireCjs('exceljs/lib/utils/col-cache.js') as { n2l(n: number): string };
 
 const MAX_WIDTH = 80;
 const YIELD_EVERY = 200;
@@ -71,66 +65,6 @@ function backlog(sheet: ExcelJS.Worksheet): number {
   return bytes;
 }
 
-function widestRow(table: ReportTable): number {
-  let n = 0;
-  for (const row of table.rows) if (row.length > n) n = row.length;
-  return n;
-}
-
-/**
- * One `<row>` as exceljs renders a committed row whose every cell (one per column) has its column's style: a
- * null cell is left out unless its style has an id (`<c r="C3" s="2"/>`), strings are `t="str"`, dates are
- * Excel serial numbers, text is escaped by exceljs's own `xmlEncode`. A row without a value is not written.
- */
-export function rowXml(
-  row: readonly Cell[],
-  rowNumber: number,
-  ids: readonly number[],
-  letters: readonly string[],
-): string {
-  const columns = Math.max(row.length, ids.length);
-  let cells = '';
-  let hasValue = false;
-  for (let j = 0; j < columns; j++) {
-    const cell = row[j] ?? null;
-    const id = ids[j] ?? 0;
-    const ref = `${letters[j]}${rowNumber}`;
-    const s = id ? ` s="${id}"` : '';
-    if (cell === null) {
-      if (id) cells += `<c r="${ref}"${s}/>`;
-      continue;
-    }
-    hasValue = true;
-    if (typeof cell === 'number') cells += `<c r="${ref}"${s}><v>${xmlEncode(String(cell))}</v></c>`;
-    else if (typeof cell === 'string') cells += `<c r="${ref}"${s} t="str"><v>${xmlEncode(cell)}</v></c>`;
-    else {
-      const value = toValue(cell);
-      cells +=
-        value instanceof Date
-          ? `<c r="${ref}"${s}><v>${dateToExcel(value, false)}</v></c>`
-          : `<c r="${ref}"${s} t="str"><v>${xmlEncode(String(value))}</v></c>`;
-    }
-  }
-  if (!hasValue) return '';
-  return `<row r="${rowNumber}" spans="1:${columns}" x14ac:dyDescent="0.25">${cells}</row>`;
-}
-
-// exceljs internals the fast rows use (test/reports/output.test.ts compares with exceljs's own rendering)
-function workbookStyles(workbook: ExcelJS.stream.xlsx.WorkbookWriter): {
-  addStyleModel(style: Partial<ExcelJS.Style>): number | undefined;
-} {
-  return (workbook as unknown as { styles: ReturnType<typeof workbookStyles> }).styles;
-}
-
-function sheetStream(sheet: ExcelJS.Worksheet): { write(text: string): unknown } {
-  return (sheet as unknown as { stream: { write(text: string): unknown } }).stream;
-}
-
-/** After rows written past exceljs: the number of the next row, as its own commits would have left it. */
-function setNextRow(sheet: ExcelJS.Worksheet, next: number): void {
-  (sheet as unknown as { _rowZero: number })._rowZero = next;
-}
-
 /** A legal worksheet name: at most 31 characters, none of `[]:*?/\`. */
 export function sheetName(name: string): string {
   return name.replace(/[[\]:*?/\\]/g, ' ').slice(0, 31) || 'Sheet1';
@@ -152,32 +86,15 @@ export async function writeXlsx(table: ReportTable, filename: string, signal?: A
     // One shared style object per column: exceljs caches a style's id by object identity, whereas the
     // per-cell style objects it would otherwise create cost a full style lookup for every cell (2-3× slower).
     const styles = table.columns.map((c) => (c.kind === 'date' ? DATE_STYLE : PLAIN_STYLE));
-    // The first data row goes through exceljs, which assigns the styles their ids in its own order; the others
-    // are rendered here as exceljs would render them, without its Row and Cell objects per cell, which cost
-    // most of a large report's time (test/reports/output.test.ts compares both renderings).
-    const first = table.rows[0];
-    if (first) {
-      const row = sheet.addRow(first.map(toValue));
+    for (let i = 0; i < table.rows.length; i++) {
+      const row = sheet.addRow(table.rows[i]!.map(toValue));
       for (let j = 0; j < styles.length; j++) row.getCell(j + 1).style = styles[j]!;
       row.commit();
-    }
-    const ids = styles.map((st) => workbookStyles(workbook).addStyleModel(st) ?? 0);
-    const letters = Array.from({ length: Math.max(styles.length, widestRow(table)) }, (_, j) =>
-      colCache.n2l(j + 1),
-    );
-    const out = sheetStream(sheet);
-    let xml = '';
-    for (let i = 1; i < table.rows.length; i++) {
-      xml += rowXml(table.rows[i]!, i + 2, ids, letters);
-      if (i % YIELD_EVERY === 0) {
-        out.write(xml);
-        xml = '';
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) {
         signal?.throwIfAborted();
         await drain(sheet);
       }
     }
-    if (xml) out.write(xml);
-    if (table.rows.length > 1) setNextRow(sheet, table.rows.length + 2);
     sheet.autoFilter = {
       from: { row: 1, column: 1 },
       to: { row: table.rows.length + 1, column: Math.max(1, table.columns.length) },

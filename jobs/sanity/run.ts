@@ -7,7 +7,7 @@
 import type { JobContext, JobResult } from '../../orchestrator/job.js';
 import { createMoClient } from '../clients/mo.js';
 import { oneLine } from '../clients/http.js';
-import { openNightSnapshot, snapshotBuiltThisRun, type SnapshotReader } from '../lora-cache/read.js';
+import { nightSnapshotWithCpr } from '../lora-cache/read.js';
 import { DuplicateFinder } from './findings.js';
 import { readFromMo } from './read-mo.js';
 import { readFromSnapshot } from './read-snapshot.js';
@@ -15,20 +15,8 @@ import { readFromSnapshot } from './read-snapshot.js';
 /** Duplicate groups listed in full in the log; the rest are counted. */
 const LIST_LIMIT = 50;
 
-/** This night's snapshot when it was built earlier in the run and holds CPR numbers; else undefined (read MO). */
-function nightSnapshot(ctx: JobContext): SnapshotReader | undefined {
-  if (!snapshotBuiltThisRun(ctx)) return undefined;
-  const snapshot = openNightSnapshot(ctx, { thisRun: true });
-  if (snapshot.info.exportCpr) return snapshot;
-  snapshot.close();
-  ctx.logger.info(
-    'the snapshot holds no CPR numbers (exporters.actual_state.export_cpr is false); reading MO',
-  );
-  return undefined;
-}
-
 async function read(ctx: JobContext, finder: DuplicateFinder): Promise<string> {
-  const snapshot = nightSnapshot(ctx);
+  const snapshot = nightSnapshotWithCpr(ctx);
   if (snapshot) {
     try {
       readFromSnapshot(snapshot.db, finder);

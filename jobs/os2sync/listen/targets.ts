@@ -60,7 +60,9 @@ export async function ownerTargets(
   const bySubject = new Map<string, Owners[]>();
   for (const o of Object.values(data)[0]?.objects ?? []) {
     const key = o.uuid.toLowerCase();
-    bySubject.set(key, [...(bySubject.get(key) ?? []), o]);
+    const found = bySubject.get(key);
+    if (found) found.push(o);
+    else bySubject.set(key, [o]);
   }
   return subjects.map((s) => collect(bySubject.get(s.toLowerCase()) ?? [], lookup.persons, lookup.units));
 }
