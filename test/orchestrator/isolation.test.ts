@@ -5,7 +5,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { executePlan } from '../../orchestrator/execute.js';
 import { compiledTwin, FROM_DIST_ENV } from '../../orchestrator/isolation/compiled-twin.js';
-import { jobProcessCommand, loaderArgs } from '../../orchestrator/isolation/isolated-job.js';
+import {
+  CPU_PROFILE_DIR_ENV,
+  jobProcessCommand,
+  loaderArgs,
+  profilerArgs,
+} from '../../orchestrator/isolation/isolated-job.js';
 import { buildPlan } from '../../orchestrator/plan.js';
 import type { JobDefinition } from '../../orchestrator/job.js';
 import type { JobRecord } from '../../orchestrator/events.js';
@@ -129,6 +134,25 @@ describe('isolated built-in jobs', function () {
     expect(await moduleUrlWith('1')).to.equal(
       new URL('../../dist/test/orchestrator/isolated-jobs.js', import.meta.url).href,
     );
+  });
+
+  it(`writes a V8 CPU profile of each job's process into ${CPU_PROFILE_DIR_ENV}, and none without it`, async () => {
+    expect(profilerArgs({})).to.deep.equal([]);
+    const dir = makeTempDir('jr-prof-');
+    process.env[CPU_PROFILE_DIR_ENV] = dir;
+    try {
+      const { records } = run([isolatedJob('echoer', 'export', 'echo')]);
+      expect(byName(await records).echoer).to.include({ status: 'succeeded' });
+    } finally {
+      delete process.env[CPU_PROFILE_DIR_ENV];
+    }
+    const profiles = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+    // one per thread: tsx's loader adds a second one when the job runs from the sources
+    expect(profiles).to.not.be.empty;
+    for (const f of profiles) {
+      const profile = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { nodes: unknown[] };
+      expect(profile.nodes.length).to.be.greaterThan(0);
+    }
   });
 
   it("names the missing compiled file and runs nothing when dist's copy was not built", async () => {
