@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { oneLine } from './one-line.js';
 import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 
 export interface HttpClientOptions {
@@ -220,11 +221,6 @@ export function retryAfterMs(header: unknown): number | undefined {
   return Number(header.trim()) * 1000;
 }
 
-/** Collapses whitespace to one line and caps the length. */
-export function oneLine(text: string, max = 300): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
 
 const CPR_PATTERN = /(?<!\d)\d{6}-?\d{4}(?!\d)/g;
 
@@ -254,3 +250,5 @@ export function formatMs(ms: number): string {
 export function statusText(res: { status: number; statusText?: string }): string {
   return `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
 }
+
+export { oneLine };

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JobContext, JobResult } from '../../orchestrator/job.js';
 import { removeStaleTemps, writeAtomically } from '../../orchestrator/atomic-write.js';
-import { createMoClient } from '../clients/mo.js';
+import { connectMo } from '../clients/connect-mo.js';
 import { reportDryWrite, writeTarget } from '../dry-run.js';
 import { quotedCsv, type CsvField } from '../quoted-csv.js';
 import { nightSnapshotWithCpr } from '../lora-cache/read.js';
@@ -20,7 +20,7 @@ import { adItSystemSetting, cprMapPath } from './settings.js';
 export const CPR_MAP_HEADER = ['cpr', 'mo_uuid', 'ad_guid', 'sam_account_name'];
 
 function client(ctx: JobContext) {
-  return createMoClient({ settings: ctx.settings, env: ctx.env, logger: ctx.logger, signal: ctx.signal });
+  return connectMo({ settings: ctx.settings, env: ctx.env, logger: ctx.logger, signal: ctx.signal });
 }
 
 async function openSource(ctx: JobContext, systems: string[]): Promise<CprSource> {
@@ -28,7 +28,7 @@ async function openSource(ctx: JobContext, systems: string[]): Promise<CprSource
   if (snapshot) {
     try {
       return await snapshotSource(snapshot, systems, adItSystemSetting.key, async () => {
-        const mo = client(ctx);
+        const mo = await client(ctx);
         try {
           return await adSystems(mo, systems);
         } finally {
@@ -40,7 +40,7 @@ async function openSource(ctx: JobContext, systems: string[]): Promise<CprSource
       throw err;
     }
   }
-  const mo = client(ctx);
+  const mo = await client(ctx);
   try {
     return await moSource(mo, systems, adItSystemSetting.key);
   } catch (err) {

@@ -5,8 +5,8 @@
  * CPR numbers), MO otherwise: the findings are the same either way.
  */
 import type { JobContext, JobResult } from '../../orchestrator/job.js';
-import { createMoClient } from '../clients/mo.js';
-import { oneLine } from '../clients/http.js';
+import { connectMo } from '../clients/connect-mo.js';
+import { oneLine } from '../clients/one-line.js';
 import { nightSnapshotWithCpr } from '../lora-cache/read.js';
 import { DuplicateFinder } from './findings.js';
 import { readFromMo } from './read-mo.js';
@@ -25,7 +25,7 @@ async function read(ctx: JobContext, finder: DuplicateFinder): Promise<string> {
       snapshot.close();
     }
   }
-  const client = createMoClient({
+  const client = await connectMo({
     settings: ctx.settings,
     env: ctx.env,
     logger: ctx.logger,
