@@ -28,6 +28,8 @@ function openTarget(file: string): Database {
   const db = new DatabaseCtor(file);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 60000');
+  // SQLite's default page cache (2 MB) spills while each work table's indexes are built: ≈20 % of the copy's CPU on L
+  db.pragma('cache_size = -65536');
   return db;
 }
 
