@@ -12,7 +12,8 @@ import type { Settings } from './settings-store.js';
  * - `import`: run one after another in catalogue order
  * - `prepare`: caches other jobs read (run in parallel with each other)
  * - `export` / `report`: need only the prepare jobs they declare
- * - `post`: runs after every other job has ended, whatever their status (`post_backup`, `sanity_check_mo_data`)
+ * - `post`: never waits for another job to succeed; runs after every other job has ended, whatever their status
+ *   (`post_backup`), or, when it declares `uses`, as soon as the imports and those have ended (`sanity_check_mo_data`)
  */
 export type Stage = 'pre' | 'import' | 'prepare' | 'export' | 'report' | 'post';
 

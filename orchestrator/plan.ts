@@ -3,8 +3,8 @@
  *
  * Edges come in two kinds:
  * - `needs`: the prerequisite must have SUCCEEDED, else the job is skipped naming it;
- * - `after`: order only (post jobs start after every other job has ended, whatever its status; a job starts
- *   after the enabled jobs it `uses`).
+ * - `after`: order only (a job starts after the enabled jobs it `uses` have ended; a post job starts after every
+ *   other job has ended, whatever its status, or, when it declares `uses`, after the imports and those jobs).
  */
 import { closest, distance } from 'fastest-levenshtein';
 import type { JobDefinition, Stage } from './job.js';
@@ -160,13 +160,16 @@ export function buildGraph(jobs: readonly JobDefinition[], settings: Settings): 
       def.name,
       enabled.map((d) => d.name).filter((n) => set.has(n) && n !== def.name),
     );
+    const used = usedJobs(def, settings).filter(
+      (n) => n !== def.name && enabledNames.has(n) && !byName.get(n)!.informational && !set.has(n),
+    );
     after.set(
       def.name,
-      def.stage === 'post'
-        ? enabled.filter((d) => d.stage !== 'post').map((d) => d.name)
-        : usedJobs(def, settings).filter(
-            (n) => n !== def.name && enabledNames.has(n) && !byName.get(n)!.informational && !set.has(n),
-          ),
+      def.stage !== 'post'
+        ? used
+        : def.uses
+          ? [...new Set([...imports, ...used])]
+          : enabled.filter((d) => d.stage !== 'post' || d.uses).map((d) => d.name),
     );
   }
   if (problems.length === 0) {

@@ -16,9 +16,9 @@ function sanityEnabled(s: Settings): boolean {
 }
 
 /**
- * `post`, not DIPEX's pre-imports: it reads this night's snapshot (MO is read once a night), so it runs after the
- * snapshot job; a post job also never waits for the imports to succeed, so it still runs (reading MO) on a night
- * whose imports or snapshot failed, as DIPEX's check always did.
+ * `post`, not DIPEX's pre-imports: it reads this night's snapshot (MO is read once a night), so it starts as soon as
+ * the snapshot job has ended (`uses`), beside the exports and reports; a post job never waits for another job to
+ * succeed, so it still runs (reading MO) on a night whose imports or snapshot failed, as DIPEX's check always did.
  */
 export const sanityCheckMoData: JobDefinition = {
   name: 'sanity_check_mo_data',
@@ -27,6 +27,7 @@ export const sanityCheckMoData: JobDefinition = {
   description: 'Informational: duplicate class user_keys within a facet, duplicate CPR numbers',
   informational: true,
   enabled: sanityEnabled,
+  uses: () => ['exports_cache_loracache'],
   settings: moClientSettings,
   isolated: { module: new URL('./run.js', import.meta.url).href },
   load: () => import('./run.js'),

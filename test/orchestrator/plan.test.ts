@@ -57,6 +57,42 @@ describe('plan', () => {
     );
   });
 
+  it('starts a post job that declares uses once the imports and those jobs have ended, not after every job', () => {
+    const checker = { ...fakeJob('checker', 'post', { informational: true }), uses: () => ['cache'] };
+    const jobs = [...catalogue, checker];
+    const g = buildGraph(jobs, enableAll(jobs));
+    expect(g.problems).to.deep.equal([]);
+    expect(g.needs.get('checker')).to.deep.equal([]);
+    expect(g.after.get('checker')).to.have.members(['imp1', 'imp2', 'imp3', 'cache']);
+    expect(g.after.get('post_backup')).to.include('checker');
+    // the job it uses disabled: still after the imports, so it sees MO as they left it
+    const without = buildGraph(
+      jobs,
+      enableAll(jobs, {
+        'crontab.RUN_CACHE': false,
+        'crontab.RUN_EXP_CACHE': false,
+        'crontab.RUN_REP': false,
+      }),
+    );
+    expect(without.problems).to.deep.equal([]);
+    expect(without.after.get('checker')).to.have.members(['imp1', 'imp2', 'imp3']);
+  });
+
+  it('starts the built-in sanity check right after the imports and the snapshot', () => {
+    const g = buildGraph(
+      builtinJobs,
+      settingsOf({
+        'mora.base': 'http://127.0.0.1:1',
+        'crontab.RUN_CACHE_LORACACHE': true,
+        'crontab.RUN_REPORTS_CSV': true,
+        'crontab.RUN_MO_DATA_SANITY_CHECK': true,
+      }),
+    );
+    expect(g.problems).to.deep.equal([]);
+    expect(g.after.get('sanity_check_mo_data')).to.deep.equal(['exports_cache_loracache']);
+    expect(g.needs.get('sanity_check_mo_data')).to.deep.equal([]);
+  });
+
   it('skips the chain links of disabled imports', () => {
     const s = enableAll(catalogue, { 'crontab.RUN_IMP2': false });
     const g = buildGraph(catalogue, s);
