@@ -47,16 +47,16 @@ export interface MoClient {
     opts?: { pageSize?: number },
   ): AsyncIterable<T[]>;
   /**
-   * `paged` for a consumer that parses the pages itself (on another thread): yields each page's response text as
-   * MO sent it, empty pages included. When the document selects `page_info { next_cursor }` before `objects`
-   * and the answer has no `errors`, only the head of the text is read for the cursor; any other answer is
-   * parsed and checked as by `query`.
+   * `paged` for a consumer that parses the pages itself (on another thread): yields each page's response body as
+   * MO sent it (UTF-8 bytes, never decoded here), empty pages included. When the document selects
+   * `page_info { next_cursor }` before `objects` and the answer has no `errors`, only the head of the body is read
+   * for the cursor; any other answer is decoded, parsed and checked as by `query`.
    */
-  pagedText(
+  pagedBytes(
     doc: GqlDocument,
     variables?: Record<string, unknown>,
     opts?: { pageSize?: number },
-  ): AsyncIterable<string>;
+  ): AsyncIterable<Buffer>;
   /** Uploads a file to MO's EXPORTS file store (overwriting a file of the same name). */
   uploadFile(fileName: string, content: Buffer, opts?: { force?: boolean }): Promise<void>;
   /** HTTP requests sent to MO so far (retries included, token requests excluded). */
@@ -84,10 +84,11 @@ export class MoError extends Error {
 const AUTH_ERRORS = /^(Not authenticated|Signature verification failed|Signature has expired)/i;
 
 type GqlBody = { data?: unknown; errors?: { message?: unknown }[] };
-type Sent = { kind: 'data'; data: unknown; text: string } | { kind: 'auth'; message: string };
-type Answer = { data: unknown; text: string };
-/** Reads a 2xx answer without parsing it all; undefined: parse and check it in full. */
-type Peek = (text: string) => unknown;
+/** `raw`: the body as received (bytes when peeked, text otherwise). */
+type Sent = { kind: 'data'; data: unknown; raw: string | Buffer } | { kind: 'auth'; message: string };
+type Answer = { data: unknown; raw: string | Buffer };
+/** Reads a 2xx answer's bytes without decoding or parsing them all; undefined: decode, parse and check in full. */
+type Peek = (body: Buffer) => unknown;
 type BodyFactory = () => { data: unknown; headers: Record<string, string> };
 
 export function moEndpoint(settings: Settings): string {
@@ -137,6 +138,7 @@ export function createMoClient(opts: MoClientOptions): MoClient {
             ...headers,
             ...(token ? { Authorization: `Bearer ${token}` } : {}),
           },
+          ...(peek ? { responseType: 'arraybuffer' as const } : {}),
         },
         timeoutMs,
         signal,
@@ -149,11 +151,13 @@ export function createMoClient(opts: MoClientOptions): MoClient {
         e.name === 'RequestTimeoutError' || !!e.retryable,
       );
     }
-    if (res.status === 401) return { kind: 'auth', message: statusText(res) };
-    if (peek && res.status < 300 && typeof res.data === 'string') {
-      const data = peek(res.data);
-      if (data !== undefined) return { kind: 'data', data, text: res.data };
+    if (Buffer.isBuffer(res.data)) {
+      const bytes: Buffer = res.data;
+      const data = peek && res.status < 300 ? peek(bytes) : undefined;
+      if (data !== undefined) return { kind: 'data', data, raw: bytes };
+      res = { ...res, data: bytes.toString('utf8') };
     }
+    if (res.status === 401) return { kind: 'auth', message: statusText(res) };
     const parsed = parseBody(res.data);
     if (res.status >= 400) {
       const first = parsed ? firstError(parsed, variables) : undefined;
@@ -172,7 +176,7 @@ export function createMoClient(opts: MoClientOptions): MoClient {
     }
     if (parsed.data === null || typeof parsed.data !== 'object')
       throw new MoError(`${op}: response has no data`, res.status);
-    return { kind: 'data', data: parsed.data, text: res.data as string };
+    return { kind: 'data', data: parsed.data, raw: res.data as string };
   }
 
   async function send(op: string, body: BodyFactory, variables: unknown, peek?: Peek): Promise<Answer> {
@@ -184,7 +188,7 @@ export function createMoClient(opts: MoClientOptions): MoClient {
           signal,
           onRetry: (err, n, delay) => logger?.warn(`${err.message}; retry ${n} in ${delay}ms`),
         });
-        if (sent.kind === 'data') return { data: sent.data, text: sent.text };
+        if (sent.kind === 'data') return { data: sent.data, raw: sent.raw };
         if (!tokens) throw new MoError(`${op}: MO requires authentication (${sent.message}); set CLIENT_ID`);
         if (refreshed) throw new MoError(`${op}: MO rejected a fresh token (${sent.message})`);
         logger?.debug(`${op}: MO rejected the token (${sent.message}); fetching a new one`);
@@ -223,18 +227,18 @@ export function createMoClient(opts: MoClientOptions): MoClient {
     }
   }
 
-  async function* pagedText(
+  async function* pagedBytes(
     doc: GqlDocument,
     variables: Record<string, unknown> = {},
     pageOpts: { pageSize?: number } = {},
-  ): AsyncIterable<string> {
+  ): AsyncIterable<Buffer> {
     const limitValue = pageOpts.pageSize ?? pageSize;
     let cursor: string | null = null;
     for (;;) {
       const vars = { ...variables, limit: limitValue, cursor };
-      const { data, text } = await answer(doc, vars, peekPage);
+      const { data, raw } = await answer(doc, vars, peekPage);
       const page = onlyRootField(doc.name, data as Record<string, unknown>);
-      yield text;
+      yield typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
       const next = page.page_info.next_cursor;
       if (next === null || next === undefined) return;
       if (next === cursor)
@@ -265,7 +269,7 @@ export function createMoClient(opts: MoClientOptions): MoClient {
   return {
     query,
     paged,
-    pagedText,
+    pagedBytes,
     uploadFile,
     get requestCount() {
       return requests;
@@ -321,9 +325,9 @@ const PAGE_HEAD =
  * undefined unless the head matches and no `"errors"` occurs anywhere (a string value can only make it occur by
  * chance, which costs nothing but the full parse).
  */
-function peekPage(text: string): Record<string, unknown> | undefined {
-  if (text.includes('"errors"')) return undefined;
-  const head = PAGE_HEAD.exec(text.slice(0, 4096));
+function peekPage(body: Buffer): Record<string, unknown> | undefined {
+  if (body.includes('"errors"')) return undefined;
+  const head = PAGE_HEAD.exec(body.toString('utf8', 0, Math.min(body.length, 4096)));
   if (!head) return undefined;
   return { [head[1]!]: { page_info: { next_cursor: JSON.parse(head[2]!) as string | null }, objects: [] } };
 }

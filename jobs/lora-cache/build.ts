@@ -1,6 +1,6 @@
 /**
  * Builds one snapshot from MO. This (the fetch) thread only sends MO's requests and hands each page's response
- * text to the writer thread (writer-thread.ts), which parses, maps and writes it: facets, classes and IT systems
+ * bytes to the writer thread (writer-thread.ts), which parses, maps and writes it: facets, classes and IT systems
  * first (kept there for titles), then every other entity fetched concurrently.
  */
 import { throwIfAborted } from './abort.js';
@@ -39,11 +39,11 @@ export interface BuildResult {
 }
 
 /**
- * Characters of response text handed to the writer thread and not yet written: the memory bound (≈ 64 MB as
- * one-byte strings, far above what a fast writer lets pile up). Below it no fetch ever waits for SQLite; at it,
+ * Bytes of response bodies handed to the writer thread and not yet written: the memory bound (64 MB, far above
+ * what a fast writer lets pile up). Below it no fetch ever waits for SQLite; at it,
  * every entity's next request waits until the writer has caught up below it.
  */
-const MAX_QUEUED_CHARS = 64 * 2 ** 20;
+const MAX_QUEUED_BYTES = 64 * 2 ** 20;
 
 /** Phase 2: fetched concurrently once the classes are known. */
 const PHASE2: Entity[] = [
@@ -139,16 +139,16 @@ export async function buildSnapshot(opts: BuildOptions, abort: () => void): Prom
       resolveDar: opts.resolveDar,
       primaryManagerResponsibility: opts.primaryManagerResponsibility,
     },
-    MAX_QUEUED_CHARS,
+    MAX_QUEUED_BYTES,
     abort,
     (objects, rows) => opts.onProgress?.(objects, rows),
   );
 
   /** Pages through one document, handing each page to the writer; then tells it the entity is complete. */
   async function each(f: EntityFetch) {
-    for await (const text of opts.client.pagedText(f.doc, f.vars, pageOpts)) {
+    for await (const body of opts.client.pagedBytes(f.doc, f.vars, pageOpts)) {
       throwIfAborted(opts.signal);
-      await writer.page(f.entity, text);
+      await writer.page(f.entity, body);
     }
     writer.send({ type: 'done', entity: f.entity });
   }

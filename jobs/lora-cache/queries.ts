@@ -3,7 +3,7 @@
  * read style: `current` (actual mode) or `validities(start, end)` with the same window as the root filter
  * (historic modes: DESIGN §7, nested `validities` without arguments only returns what the filter loaded).
  * `page_info` comes before `objects`: MO answers in selection order, so the build's fetch thread reads the cursor
- * from the head of the response and leaves the parsing to the writer thread (MoClient.pagedText).
+ * from the head of the response and leaves the parsing to the writer thread (MoClient.pagedBytes).
  */
 import { defineQuery, type GqlDocument } from '../clients/gql.js';
 

@@ -17,8 +17,8 @@ export interface WriterSetup {
 export type ToWriter =
   /** The root organisation's UUID (units whose parent it is are root units). */
   | { type: 'root'; uuid: string | null }
-  /** One page of `entity`: MO's response text, parsed in the writer thread. */
-  | { type: 'page'; entity: Entity; text: string }
+  /** One page of `entity`: MO's response body (UTF-8; its memory transferred, not copied), parsed in the writer thread. */
+  | { type: 'page'; entity: Entity; body: Uint8Array }
   /** Every page of `entity` has been sent: its indexes can be built. */
   | { type: 'done'; entity: Entity }
   /** Facets, classes and IT systems are complete: the class tables are written. */
@@ -35,7 +35,7 @@ export type ToWriter =
 /** Writer thread → fetch thread. */
 export type FromWriter =
   /** A page is written: its objects (the fetch thread does not parse pages), all rows written so far. */
-  | { type: 'page-written'; entity: Entity; objects: number; chars: number; totalRows: number }
+  | { type: 'page-written'; entity: Entity; objects: number; bytes: number; totalRows: number }
   | {
       type: 'finished';
       rowCounts: Record<string, number>;

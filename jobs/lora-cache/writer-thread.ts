@@ -1,7 +1,8 @@
 /**
  * The fetch thread's side of the snapshot build's writer thread (a worker_threads Worker running
- * writer-worker.ts): pages go over as MO's response text, so the fetch thread never waits for parsing, mapping
- * or SQLite. `page()` waits only while the text sent and not yet written exceeds the memory bound. The first
+ * writer-worker.ts): pages go over as MO's response bytes, their memory transferred rather than copied, so the
+ * fetch thread never decodes, parses, maps or writes. `page()` waits only while the bytes sent and not yet
+ * written exceed the memory bound. The first
  * failure in the writer (a full disk, a mapping bug, a crash, out of memory) is kept as one line, reported to
  * `onFailure` at once (the build stops its fetches) and thrown by the next call.
  */
@@ -33,7 +34,7 @@ export type Finished = Omit<Extract<FromWriter, { type: 'finished' }>, 'type'>;
 
 export class WriterThread {
   private readonly worker: Worker;
-  private queuedChars = 0;
+  private queuedBytes = 0;
   private written = 0;
   private readonly read: Record<string, number> = {};
   private failed: Error | undefined;
@@ -45,7 +46,7 @@ export class WriterThread {
 
   constructor(
     private readonly setup: WriterSetup,
-    private readonly maxQueuedChars: number,
+    private readonly maxQueuedBytes: number,
     private readonly onFailure: (err: Error) => void,
     private readonly onWritten: (objects: Readonly<Record<string, number>>, rows: number) => void = () =>
       undefined,
@@ -90,17 +91,23 @@ export class WriterThread {
     return this.written;
   }
 
-  send(m: ToWriter): void {
+  send(m: ToWriter, transfer: ArrayBuffer[] = []): void {
     this.throwIfFailed();
-    this.worker.postMessage(m);
+    this.worker.postMessage(m, transfer);
   }
 
-  /** Hands a page's response text over; resolves at once unless the queue is at the memory bound. */
-  async page(entity: Entity, text: string): Promise<void> {
+  /**
+   * Hands a page's response body over, moving its memory to the writer thread (the caller must not use `body`
+   * afterwards); resolves at once unless the queue is at the memory bound.
+   */
+  async page(entity: Entity, body: Uint8Array): Promise<void> {
     this.read[entity] ??= 0;
-    this.send({ type: 'page', entity, text });
-    this.queuedChars += text.length;
-    while (this.queuedChars > this.maxQueuedChars && !this.failed)
+    // a view on part of a larger buffer (Node's small-buffer pool) is copied: moving it would take the rest along
+    const owned =
+      body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : new Uint8Array(body);
+    this.send({ type: 'page', entity, body: owned }, [owned.buffer as ArrayBuffer]);
+    this.queuedBytes += owned.byteLength;
+    while (this.queuedBytes > this.maxQueuedBytes && !this.failed)
       await new Promise<void>((wake) => this.waiting.push(wake));
     this.throwIfFailed();
   }
@@ -131,10 +138,10 @@ export class WriterThread {
 
   private receive(m: FromWriter): void {
     if (m.type === 'page-written') {
-      this.queuedChars -= m.chars;
+      this.queuedBytes -= m.bytes;
       this.written = m.totalRows;
       this.read[m.entity] = (this.read[m.entity] ?? 0) + m.objects;
-      if (this.queuedChars <= this.maxQueuedChars) this.wake();
+      if (this.queuedBytes <= this.maxQueuedBytes) this.wake();
       this.onWritten(this.read, m.totalRows);
     } else if (m.type === 'finished') {
       const { type: _, ...result } = m;

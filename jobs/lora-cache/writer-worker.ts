@@ -18,13 +18,14 @@ function handle(a: SnapshotAssembler, m: ToWriter): void {
     case 'root':
       return a.root(m.uuid);
     case 'page': {
-      const objects = pageObjects(m.text);
+      const body = Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength);
+      const objects = pageObjects(body.toString('utf8'));
       a.page(m.entity, objects);
       return send({
         type: 'page-written',
         entity: m.entity,
         objects: objects.length,
-        chars: m.text.length,
+        bytes: m.body.byteLength,
         totalRows: a.writer.totalRows,
       });
     }

@@ -46,7 +46,7 @@ describe('lora-cache writer thread', function () {
     try {
       writer.send({ type: 'root', uuid: null });
       writer.send({ type: 'classes-done' });
-      await writer.page('persons', '{"data": {"persons": {"objects": [{"uuid": "a", "cur');
+      await writer.page('persons', Buffer.from('{"data": {"persons": {"objects": [{"uuid": "a", "cur'));
       await new Promise<void>((resolve) => {
         const poll = setInterval(() => failures.length && (clearInterval(poll), resolve()), 10);
       });
@@ -69,7 +69,7 @@ describe('lora-cache writer thread', function () {
       writer.send({ type: 'classes-done' });
       await writer.page(
         'engagements',
-        '{"data": {"engagements": {"objects": [{"uuid": "e", "validities": [null]}]}}}',
+        Buffer.from('{"data": {"engagements": {"objects": [{"uuid": "e", "validities": [null]}]}}}'),
       );
       await writer.finish(finishMessage()).then(
         () => expect.fail('should fail'),
@@ -113,13 +113,41 @@ describe('lora-cache writer thread', function () {
     expect(tempFiles()).to.deep.equal([]);
   });
 
+  it('page() moves a body that owns its memory to the thread, and copies a view on a shared buffer', async () => {
+    const written: number[] = [];
+    const writer = new WriterThread(
+      setup,
+      1 << 20,
+      () => undefined,
+      (o) => written.push(o.persons ?? 0),
+    );
+    try {
+      writer.send({ type: 'classes-done' });
+      const text = '{"data": {"persons": {"objects": []}}}';
+      const owned = new Uint8Array(Buffer.byteLength(text));
+      owned.set(Buffer.from(text));
+      await writer.page('persons', owned);
+      expect(owned.byteLength).to.equal(0); // transferred: nothing was copied
+      const pooled = Buffer.from(text); // a slice of Node's shared small-buffer pool
+      expect(pooled.buffer.byteLength).to.be.greaterThan(pooled.byteLength);
+      await writer.page('persons', pooled);
+      expect(pooled.toString()).to.equal(text); // the pool, and the caller's view on it, left intact
+      await new Promise<void>((resolve) => {
+        const poll = setInterval(() => written.length >= 2 && (clearInterval(poll), resolve()), 10);
+      });
+      expect(writer.failure).to.equal(undefined);
+    } finally {
+      await writer.stop();
+    }
+  });
+
   it('page() waits at the memory bound until the writer has written below it', async () => {
     const writer = new WriterThread(setup, 10, () => undefined);
     try {
       writer.send({ type: 'classes-done' });
-      const text = '{"data": {"persons": {"objects": []}}}';
+      const body = Buffer.from('{"data": {"persons": {"objects": []}}}');
       let resolved = false;
-      const sent = writer.page('persons', text).then(() => (resolved = true));
+      const sent = writer.page('persons', body).then(() => (resolved = true));
       expect(resolved).to.equal(false);
       await sent;
       expect(resolved).to.equal(true);

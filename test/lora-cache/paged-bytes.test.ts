@@ -1,5 +1,5 @@
 /**
- * MoClient.pagedText, the build's fetch side: the cursor read from the head of each answer (page_info first),
+ * MoClient.pagedBytes, the build's fetch side: the cursor read from the head of each answer (page_info first),
  * the same pages as `paged`, and MO's errors and garbage still caught as by a full parse.
  */
 import { expect } from 'chai';
@@ -24,7 +24,7 @@ const OBJECTS_FIRST = defineQuery(
 }`,
 );
 
-describe('lora-cache fetch side: MoClient.pagedText', function () {
+describe('lora-cache fetch side: MoClient.pagedBytes', function () {
   this.timeout(60_000);
   const emu = withEmulatorS();
   let client: MoClient;
@@ -37,9 +37,9 @@ describe('lora-cache fetch side: MoClient.pagedText', function () {
     emu.mo.reset();
   });
 
-  const uuids = async (pages: AsyncIterable<string>) => {
+  const uuids = async (pages: AsyncIterable<Buffer>) => {
     const out: string[] = [];
-    for await (const text of pages) out.push(...pageObjects(text).map((o) => o.uuid));
+    for await (const body of pages) out.push(...pageObjects(body.toString('utf8')).map((o) => o.uuid));
     return out;
   };
 
@@ -48,15 +48,15 @@ describe('lora-cache fetch side: MoClient.pagedText', function () {
     for await (const page of client.paged<{ uuid: string }>(CURRENT_QUERIES.persons, {}, { pageSize: 7 }))
       expected.push(...page.map((o) => o.uuid));
     expect(expected.length).to.be.greaterThan(14);
-    expect(await uuids(client.pagedText(CURRENT_QUERIES.persons, {}, { pageSize: 7 }))).to.deep.equal(
+    expect(await uuids(client.pagedBytes(CURRENT_QUERIES.persons, {}, { pageSize: 7 }))).to.deep.equal(
       expected,
     );
-    expect(await uuids(client.pagedText(OBJECTS_FIRST, {}, { pageSize: 7 }))).to.deep.equal(expected);
+    expect(await uuids(client.pagedBytes(OBJECTS_FIRST, {}, { pageSize: 7 }))).to.deep.equal(expected);
   });
 
   it('a GraphQL error on a later page fails with the one-line error of a full parse', async () => {
     emu.mo.setFaults({ fieldErrors: [{ field: 'persons', call: 3, message: 'injected resolver failure' }] });
-    await uuids(client.pagedText(CURRENT_QUERIES.persons, {}, { pageSize: 7 })).then(
+    await uuids(client.pagedBytes(CURRENT_QUERIES.persons, {}, { pageSize: 7 })).then(
       () => expect.fail('should fail'),
       (err: Error) => expect(err.message).to.equal('LoraCachePersonsCurrent: injected resolver failure'),
     );
@@ -64,7 +64,7 @@ describe('lora-cache fetch side: MoClient.pagedText', function () {
 
   it('garbage (HTTP 200, not JSON) on every attempt fails naming the operation', async () => {
     emu.mo.setFaults({ garbageRequests: [2, 3] });
-    await uuids(client.pagedText(CURRENT_QUERIES.persons, {}, { pageSize: 7 })).then(
+    await uuids(client.pagedBytes(CURRENT_QUERIES.persons, {}, { pageSize: 7 })).then(
       () => expect.fail('should fail'),
       (err: Error) =>
         expect(err.message)
