@@ -253,42 +253,52 @@ export async function simulateWorkflow(opts: SimOptions): Promise<SimResult> {
   await new Promise<void>((resolve, reject) => {
     const step = () => {
       try {
-        for (const task of wf.tasks) {
-          if (phases.has(task.name)) continue;
-          const deps = dependencyNames(task.depends);
-          if (!deps.every((d) => FINAL.includes(phases.get(d) as Phase))) continue;
-          if (task.depends && !evalDepends(task.depends, phases)) {
-            phases.set(task.name, 'Omitted');
-            results.set(task.name, { phase: 'Omitted', exitCode: null, stdout: '', stderr: '', args: [] });
-            continue;
-          }
-          const template = wf.templates.get(task.template)!;
-          if (template.daemon) {
-            daemoned++;
-            phases.set(task.name, 'Daemoned');
-            results.set(task.name, { phase: 'Daemoned', exitCode: null, stdout: '', stderr: '', args: [] });
-            continue;
-          }
-          if (running >= limit) continue;
-          const vars: Record<string, string> = { ...baseVars };
-          for (const p of task.arguments?.parameters ?? []) vars[`inputs.parameters.${p.name}`] = p.value;
-          phases.set(task.name, 'Errored'); // placeholder while running; not FINAL for dependants below
-          running++;
-          launched++;
-          maxParallel = Math.max(maxParallel, running);
-          runningNames.add(task.name);
-          runContainer(wf, template, vars, opts.secrets).then((r) => {
-            running--;
-            runningNames.delete(task.name);
-            phases.set(task.name, r.phase);
-            results.set(task.name, r);
-            step();
-          }, reject);
-        }
+        // a task Omitted or Daemoned in this pass can make an earlier task ready: pass again until none is
+        let settled = false;
+        while (!settled) settled = pass();
         if (running === 0 && wf.tasks.every((t) => phases.has(t.name))) resolve();
       } catch (err) {
         reject(err);
       }
+    };
+    /** One look at every task; false when it completed one without running it. */
+    const pass = (): boolean => {
+      let settled = true;
+      for (const task of wf.tasks) {
+        if (phases.has(task.name)) continue;
+        const deps = dependencyNames(task.depends);
+        if (!deps.every((d) => FINAL.includes(phases.get(d) as Phase))) continue;
+        if (task.depends && !evalDepends(task.depends, phases)) {
+          phases.set(task.name, 'Omitted');
+          results.set(task.name, { phase: 'Omitted', exitCode: null, stdout: '', stderr: '', args: [] });
+          settled = false;
+          continue;
+        }
+        const template = wf.templates.get(task.template)!;
+        if (template.daemon) {
+          daemoned++;
+          phases.set(task.name, 'Daemoned');
+          results.set(task.name, { phase: 'Daemoned', exitCode: null, stdout: '', stderr: '', args: [] });
+          settled = false;
+          continue;
+        }
+        if (running >= limit) continue;
+        const vars: Record<string, string> = { ...baseVars };
+        for (const p of task.arguments?.parameters ?? []) vars[`inputs.parameters.${p.name}`] = p.value;
+        phases.set(task.name, 'Errored'); // placeholder while running; not FINAL for dependants below
+        running++;
+        launched++;
+        maxParallel = Math.max(maxParallel, running);
+        runningNames.add(task.name);
+        runContainer(wf, template, vars, opts.secrets).then((r) => {
+          running--;
+          runningNames.delete(task.name);
+          phases.set(task.name, r.phase);
+          results.set(task.name, r);
+          step();
+        }, reject);
+      }
+      return settled;
     };
     const runningNames = new Set<string>();
     // a running task is not complete: hide its placeholder phase from readiness checks
