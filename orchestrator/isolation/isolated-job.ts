@@ -120,7 +120,7 @@ export function runIsolated(
 
   let last: FromJob | undefined;
   child.on('message', (msg: FromJob) => {
-    if (msg.type === 'log') ctx.logger.log(msg.level, msg.message, msg.meta);
+    if (msg.type === 'log') for (const l of msg.lines) ctx.logger.log(l.level, l.message, l.meta);
     else if (msg.type === 'progress') ctx.progress(msg.done, msg.total, msg.what);
     else last = msg;
   });

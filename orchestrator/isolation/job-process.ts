@@ -8,7 +8,7 @@ import winston from 'winston';
 import Transport from 'winston-transport';
 import type { JobContext, JobResult } from '../job.js';
 import { Settings } from '../settings-store.js';
-import type { FromJob, StartMessage, ToJob } from './messages.js';
+import type { FromJob, LogLine, StartMessage, ToJob } from './messages.js';
 
 const controller = new AbortController();
 
@@ -27,19 +27,56 @@ function send(msg: FromJob): void {
     process.send!(msg);
   } catch {
     // a value that cannot be cloned: send it as JSON, or without its metadata
-    let plain: FromJob;
-    try {
-      plain = JSON.parse(JSON.stringify(msg)) as FromJob;
-    } catch {
-      plain = msg.type === 'log' ? { ...msg, meta: {} } : msg;
-    }
-    process.send!(plain);
+    process.send!(msg.type === 'log' ? { ...msg, lines: msg.lines.map(cloneable) } : msg);
   }
+}
+
+function cloneable(line: LogLine): LogLine {
+  try {
+    structuredClone(line.meta);
+    return line;
+  } catch {
+    try {
+      return JSON.parse(JSON.stringify(line)) as LogLine;
+    } catch {
+      return { ...line, meta: {} };
+    }
+  }
+}
+
+/**
+ * Log lines travel in batches: a line written when none is waiting goes at once (a lone line is never held
+ * back by the work after it); lines written before the next turn of the event loop follow as one message.
+ * A job in stub mode writes tens of thousands of lines, and one IPC message each cost the runner seconds.
+ */
+const MAX_BATCH = 500;
+let batch: LogLine[] = [];
+let batchScheduled = false;
+
+function flushLogs(): void {
+  if (batch.length === 0) return;
+  const lines = batch;
+  batch = [];
+  send({ type: 'log', lines });
+}
+
+function queueLog(line: LogLine): void {
+  if (!batchScheduled) {
+    batchScheduled = true;
+    setImmediate(() => {
+      batchScheduled = false;
+      flushLogs();
+    });
+    send({ type: 'log', lines: [line] });
+    return;
+  }
+  if (batch.push(line) >= MAX_BATCH) flushLogs();
 }
 
 /** Sends the last message, then exits once it is written (log lines sent before it arrive first). */
 function finish(msg: FromJob, code: number): void {
   if (!process.connected) process.exit(code);
+  flushLogs();
   process.send!(msg, undefined, undefined, () => process.exit(code));
 }
 
@@ -51,7 +88,7 @@ const SPLAT = Symbol.for('splat');
 class ChannelTransport extends Transport {
   override log(info: Record<string | symbol, unknown>, next: () => void): void {
     const { level, message, [LEVEL]: _l, [MESSAGE]: _m, [SPLAT]: _s, ...meta } = info;
-    send({ type: 'log', level: String(level), message: String(message), meta });
+    queueLog({ level: String(level), message: String(message), meta });
     next();
   }
 }
@@ -61,6 +98,7 @@ function progressSender(): { report: JobContext['progress']; flush(): void } {
   let lastSent = 0;
   let pending: FromJob | undefined;
   const flush = () => {
+    flushLogs(); // the lines written before this progress arrive before it
     if (pending) send(pending);
     pending = undefined;
   };

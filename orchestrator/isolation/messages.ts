@@ -1,7 +1,7 @@
 /**
  * What crosses the IPC channel between the runner and a job's own process (advanced serialization, so Dates
  * and Errors survive). The runner sends `start` once and `abort` on timeout/cancel; the job process sends log
- * lines and progress as they happen, then exactly one `result` or `error` and exits.
+ * lines (batched while they come in bursts) and progress as they happen, then exactly one `result` or `error` and exits.
  */
 import type { JobPaths, JobResult } from '../job.js';
 
@@ -30,11 +30,16 @@ export interface AbortMessage {
 
 export type ToJob = StartMessage | AbortMessage;
 
-export interface LogMessage {
-  type: 'log';
+export interface LogLine {
   level: string;
   message: string;
   meta: Record<string, unknown>;
+}
+
+/** Log lines in the order the job wrote them: a burst travels as one message (one clone, one IPC event). */
+export interface LogMessage {
+  type: 'log';
+  lines: LogLine[];
 }
 
 export interface ProgressMessage {

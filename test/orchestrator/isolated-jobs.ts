@@ -33,6 +33,24 @@ export async function echo(ctx: JobContext): Promise<JobResult> {
   return { counters: { seen: 3 }, outputs: [file], message: 'echoed' };
 }
 
+/**
+ * Writes a burst of 3,000 log lines (one with metadata that cannot be cloned), then one lone line, then never
+ * yields until the test has seen that lone line (the file `seen` appears): a lone line is not held back.
+ */
+export async function chatty(ctx: JobContext): Promise<JobResult> {
+  for (let i = 0; i < 3000; i++) {
+    ctx.logger.info(`line ${i}`, i === 1234 ? { i, callback: () => i } : { i });
+    if (i === 1500) ctx.progress(1, 2, 'halfway');
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  ctx.logger.info('lone line');
+  const seen = path.join(ctx.paths.state, 'seen');
+  const until = Date.now() + 20_000;
+  while (!fs.existsSync(seen) && Date.now() < until);
+  if (!fs.existsSync(seen)) throw new Error('the lone line did not reach the runner while the job was busy');
+  return { message: 'chatted' };
+}
+
 /** Ignores its signal and appends to a counter file every 10 ms until its process is killed. */
 export async function stubborn(ctx: JobContext): Promise<JobResult> {
   const file = path.join(ctx.paths.state, 'counter.txt');

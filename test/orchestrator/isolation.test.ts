@@ -218,6 +218,27 @@ describe('isolated built-in jobs', function () {
     expect(await growth(path.join(state, 'counter.txt'))).to.equal(0);
   });
 
+  it('forwards a burst of log lines in order and complete, and a lone line while the job is still busy', async () => {
+    const { records, contexts, state } = run([isolatedJob('chatty', 'export', 'chatty')]);
+    const seenLone = (async () => {
+      for (;;) {
+        const lines = contexts.get('chatty')?.logLines ?? [];
+        if (lines.some((l) => l.message === 'lone line'))
+          return fs.writeFileSync(path.join(state, 'seen'), '');
+        await sleep(20);
+      }
+    })();
+    const r = byName(await records);
+    await seenLone;
+    expect(r.chatty).to.include({ status: 'succeeded', message: 'chatted' });
+    const lines = contexts.get('chatty')!.logLines as { message: string; i?: number }[];
+    const burst = lines.filter((l) => l.message.startsWith('line '));
+    expect(burst.map((l) => l.i)).to.deep.equal([...Array(3000).keys()]);
+    expect(burst.map((l) => l.message)).to.deep.equal([...Array(3000).keys()].map((i) => `line ${i}`));
+    expect(lines.findIndex((l) => l.message === 'lone line')).to.be.greaterThan(lines.indexOf(burst.at(-1)!));
+    expect(contexts.get('chatty')!.progressCalls).to.deep.include({ done: 1, total: 2, what: 'halfway' });
+  });
+
   it('fails only the job that crashes, exits or runs out of memory, naming the reason', async () => {
     const { records } = run(
       [
