@@ -1,7 +1,8 @@
 /** Chooses the read mode (MO GraphQL or the snapshot) and returns the normalized model. */
 import type { JobContext } from '../../orchestrator/job.js';
 import { JobSettingsError } from '../../orchestrator/job.js';
-import { createMoClient, type MoClient } from '../clients/mo.js';
+import { connectMo } from '../clients/connect-mo.js';
+import type { MoClient } from '../clients/mo.js';
 import { openSnapshot, snapshotBuiltThisRun, snapshotHasCpr } from '../lora-cache/read.js';
 import { assembleModel } from './assemble.js';
 import type { MoModel } from './model.js';
@@ -16,9 +17,9 @@ export interface ReadResult {
   source: string;
 }
 
-function moClient(ctx: JobContext, cfg: Os2syncConfig): MoClient {
+function moClient(ctx: JobContext, cfg: Os2syncConfig): Promise<MoClient> {
   const settings = cfg.caVerifyMo ? ctx.settings : ctx.settings.with({ 'mora.ca_verify': false });
-  return createMoClient({ settings, env: ctx.env, logger: ctx.logger, signal: ctx.signal });
+  return connectMo({ settings, env: ctx.env, logger: ctx.logger, signal: ctx.signal });
 }
 
 /**
@@ -38,7 +39,7 @@ function readsSnapshot(ctx: JobContext, cfg: Os2syncConfig): boolean {
 export async function readModel(ctx: JobContext, cfg: Os2syncConfig, today: string): Promise<ReadResult> {
   const needs = { managers: cfg.syncManagers, kles: cfg.enableKle };
   if (!readsSnapshot(ctx, cfg)) {
-    const client = moClient(ctx, cfg);
+    const client = await moClient(ctx, cfg);
     try {
       const raw = await readFromMo(client, today, needs);
       return { model: assembleModel(raw), moRequests: client.requestCount, source: 'MO' };
