@@ -134,7 +134,24 @@ export function offsetText(at: Date, timeZone: string): string {
 /** ISO 8601 with the zone's offset, for files: `2026-12-01T02:00:03+01:00` (`.123` with `millis`). */
 export function isoWithOffset(at: Date, timeZone: string, opts: { millis?: boolean } = {}): string {
   const ms = opts.millis ? `.${pad(((at.getTime() % 1000) + 1000) % 1000, 3)}` : '';
-  return `${localDateTime(at, timeZone).replace(' ', 'T')}${ms}${offsetText(at, timeZone)}`;
+  const { local, offset } = secondText(at, timeZone);
+  return `${local}${ms}${offset}`;
+}
+
+/** The last second formatted per zone: every log line is stamped, and Intl costs ~4 µs a call. */
+const lastSecond = new Map<string, { second: number; local: string; offset: string }>();
+
+function secondText(at: Date, timeZone: string): { local: string; offset: string } {
+  const second = Math.floor(at.getTime() / 1000);
+  const cached = lastSecond.get(timeZone);
+  if (cached?.second === second) return cached;
+  const text = {
+    second,
+    local: localDateTime(at, timeZone).replace(' ', 'T'),
+    offset: offsetText(at, timeZone),
+  };
+  lastSecond.set(timeZone, text);
+  return text;
 }
 
 /** For people: `2026-12-01 02:00:03 +01:00`, the one way the CLI shows a moment. */

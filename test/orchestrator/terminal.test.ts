@@ -145,5 +145,19 @@ describe('terminal output', () => {
       expect(displayTime(winter, 'UTC')).to.equal('2026-12-01 01:00:03 +00:00');
       expect(offsetText(winter, 'America/St_Johns')).to.equal('-03:30');
     });
+
+    it('stamps many lines in one second per zone, and each new second and zone afresh (across a DST change)', () => {
+      const at = (iso: string) => new Date(iso);
+      const lines = [
+        ['2026-10-25T00:59:59.100Z', 'Europe/Copenhagen', '2026-10-25T02:59:59.100+02:00'],
+        ['2026-10-25T00:59:59.900Z', 'Europe/Copenhagen', '2026-10-25T02:59:59.900+02:00'],
+        ['2026-10-25T00:59:59.950Z', 'America/St_Johns', '2026-10-24T22:29:59.950-02:30'],
+        ['2026-10-25T01:00:00.000Z', 'Europe/Copenhagen', '2026-10-25T02:00:00.000+01:00'],
+        ['2026-10-25T01:00:00.999Z', 'Europe/Copenhagen', '2026-10-25T02:00:00.999+01:00'],
+        ['2026-10-25T00:59:59.999Z', 'Europe/Copenhagen', '2026-10-25T02:59:59.999+02:00'],
+      ];
+      for (const [iso, zone, want] of lines)
+        expect(isoWithOffset(at(iso!), zone!, { millis: true })).to.equal(want);
+    });
   });
 });
