@@ -4,7 +4,7 @@
  *   bodies discarded): goal ≤ 1.10 on L, with the emulator pinned to its own core (taskset) and without;
  * - the whole night (snapshot, CPR map, OS2sync in stub mode, the three reports, the SQLite SQL export, the sanity
  *   check) vs a night of the snapshot alone: goal ≤ 1.6; MO requests of the whole night per job: goal = the
- *   snapshot's;
+ *   snapshot's; the peak RSS of every job's process (goal ≤ 300 MB each);
  * - scaling S → M → L → 2xL: snapshot build time and peak RSS per object.
  * Every figure is the median of PAIRS pairs run alternately, printed with the load average.
  * ONE_READ_BENCH_QUICK=1: fixture S, one pair, scaling S → M (a smoke test of the bench itself).
@@ -27,6 +27,7 @@ const PAIRS = QUICK ? 1 : Math.max(3, Number(process.env.ONE_READ_BENCH_PAIRS ??
 const SCALING = (QUICK ? ['S', 'M'] : ['S', 'M', 'L', '2xL']) as ('S' | 'M' | 'L' | '2xL')[];
 const REPLAY_GOAL = 1.1;
 const NIGHT_GOAL = 1.6;
+const JOB_RSS_GOAL_MB = 300;
 const MAX_IN_FLIGHT = 4; // mora.max_in_flight's default: the build's concurrency
 
 /** One recorded request: its chain (operation) and body, in the order the build sent them. */
@@ -43,7 +44,7 @@ interface Timed {
   objects?: number;
   rows?: number;
   requests?: number;
-  jobs?: Record<string, { status: string; ms: number }>;
+  jobs?: Record<string, { status: string; ms: number; rssMb?: number }>;
 }
 
 const PHASE1 = /^LoraCache(Facets|Classes|Itsystems)|^LoraCacheRootOrg/;
@@ -173,7 +174,7 @@ async function nightChild(moUrl: string, root: string, topUnit: string, whole: s
   const jobs = Object.fromEntries(
     summary.jobs
       .filter((j) => j.status !== 'disabled')
-      .map((j) => [j.name, { status: j.status, ms: j.durationMs ?? 0 }]),
+      .map((j) => [j.name, { status: j.status, ms: j.durationMs ?? 0, rssMb: j.peakRssMb }]),
   );
   return { wallMs, cpuS, jobs };
 }
@@ -343,8 +344,13 @@ async function wholeNight(mo: { url: string; graphqlUrl: string; reset(): Promis
   const failed = Object.entries(p.whole.jobs ?? {}).filter(([, j]) => j.status !== 'succeeded');
   console.log(
     `one-read/whole night jobs: ${Object.entries(p.whole.jobs ?? {})
-      .map(([n, j]) => `${n} ${j.status} ${(j.ms / 1000).toFixed(1)} s`)
+      .map(([n, j]) => `${n} ${j.status} ${(j.ms / 1000).toFixed(1)} s ${j.rssMb ?? '?'} MB`)
       .join(', ')}${failed.length ? ' (NOT ALL SUCCEEDED)' : ''}`,
+  );
+  const rss = Object.entries(p.whole.jobs ?? {}).map(([n, j]) => [n, j.rssMb ?? NaN] as const);
+  const [worst, worstMb] = rss.reduce((a, b) => (b[1] > a[1] ? b : a), ['', 0] as readonly [string, number]);
+  console.log(
+    `one-read/whole night peak RSS of the largest job's process (${SIZE}): ${worst} ${worstMb} MB, ratio ${(worstMb / JOB_RSS_GOAL_MB).toFixed(2)} (goal ≤ 1.0, ${JOB_RSS_GOAL_MB} MB each)`,
   );
   const total = (x: Record<string, number>) => Object.values(x).reduce((a, b) => a + b, 0);
   console.log(
