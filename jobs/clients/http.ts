@@ -221,7 +221,6 @@ export function retryAfterMs(header: unknown): number | undefined {
   return Number(header.trim()) * 1000;
 }
 
-
 const CPR_PATTERN = /(?<!\d)\d{6}-?\d{4}(?!\d)/g;
 
 /** Removes CPR-like numbers and every string value found in `variables` from a server's message. */
