@@ -278,6 +278,8 @@ describe('check and run agree on good settings, and on a whole night with one mi
       ...os2sync,
       'os2sync.templates': { 'person.name': '{% if %}' },
       'runner.jobs': { hello: { stage: 'export', command: 'echo hello' } },
+      // the sanity check (on by default) finds no MO at this address: one attempt, not 20 s of retries
+      'mora.retry.max_attempts': 1,
     });
     const check = await cli(sb, ['check']);
     expect(check.code).to.equal(2);
