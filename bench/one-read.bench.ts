@@ -57,6 +57,7 @@ async function buildChild(moUrl: string, stateDir: string): Promise<Timed> {
   const { buildSnapshot } = await import('../jobs/lora-cache/build.js');
   const { todayIn } = await import('../jobs/lora-cache/dates.js');
   const client = createMoClient({ settings: new Settings({ 'mora.base': moUrl }, 'bench'), env: {} });
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const result = await buildSnapshot(
     {
@@ -74,9 +75,11 @@ async function buildChild(moUrl: string, stateDir: string): Promise<Timed> {
     () => undefined,
   );
   const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   client.close();
   return {
     wallMs,
+    cpuS: (cpu.user + cpu.system) / 1e6,
     objects: Object.values(result.objectsFetched).reduce((a, b) => a + b, 0),
     rows: Object.values(result.rowCounts).reduce((a, b) => a + b, 0),
     requests: client.requestCount,
@@ -118,6 +121,7 @@ async function replayChild(graphqlUrl: string, recordingFile: string): Promise<T
       byOp.set(r.op, [...(byOp.get(r.op) ?? []), r.body]);
     return [...byOp.values()];
   };
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (const phase of [1, 2] as const)
     await Promise.all(
@@ -126,8 +130,9 @@ async function replayChild(graphqlUrl: string, recordingFile: string): Promise<T
       }),
     );
   const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   agent.destroy();
-  return { wallMs, requests: recorded.length };
+  return { wallMs, cpuS: (cpu.user + cpu.system) / 1e6, requests: recorded.length };
 }
 
 const NIGHT_TOGGLES = [
@@ -263,6 +268,9 @@ async function replayVsBuild(mo: { url: string; graphqlUrl: string; pid: number 
     const how = pinned ? 'emulator pinned to CPU 1, client to CPU 0' : 'unpinned';
     console.log(
       `one-read/snapshot build vs raw replay (${SIZE}, ${how}): ${r.toFixed(2)} (goal ≤ ${REPLAY_GOAL}; build ${(p.build.wallMs / 1000).toFixed(2)} s, replay ${(p.replay.wallMs / 1000).toFixed(2)} s of ${n} requests; pairs ${ratios.map((x) => x.toFixed(2)).join(' ')}; load ${load()})`,
+    );
+    console.log(
+      `one-read/client CPU, build vs raw replay (${SIZE}, ${how}): ${(p.build.cpuS ?? NaN).toFixed(2)} s vs ${(p.replay.cpuS ?? NaN).toFixed(2)} s (every thread of the client's process; the build parses, maps and writes what the replay discards)`,
     );
     if (pinned) {
       pin(mo.pid, '0-1');
