@@ -26,8 +26,12 @@ function send(msg: FromJob): void {
   try {
     process.send!(msg);
   } catch {
-    // a value that cannot be cloned: send it as JSON, or without its metadata
-    process.send!(msg.type === 'log' ? { ...msg, lines: msg.lines.map(cloneable) } : msg);
+    // a value that cannot be cloned: send it as JSON, or a log line without its metadata
+    process.send!(
+      msg.type === 'log'
+        ? { ...msg, lines: msg.lines.map(cloneable) }
+        : (JSON.parse(JSON.stringify(msg)) as FromJob),
+    );
   }
 }
 
@@ -47,7 +51,7 @@ function cloneable(line: LogLine): LogLine {
 /**
  * Log lines travel in batches: a line written when none is waiting goes at once (a lone line is never held
  * back by the work after it); lines written before the next turn of the event loop follow as one message.
- * A job in stub mode writes tens of thousands of lines, and one IPC message each cost the runner seconds.
+ * OS2sync in stub mode writes ~33,000 lines on L: one IPC message each cost ≈0.4 s of CPU (job and runner).
  */
 const MAX_BATCH = 500;
 let batch: LogLine[] = [];
