@@ -72,8 +72,11 @@ export function localDate(at: Date, timeZone: string): string {
 
 /** `YYYY-MM-DD HH:MM:SS` of an instant in a time zone. */
 export function localDateTime(at: Date, timeZone: string): string {
-  const w = wallTimeOf(at.getTime(), timeZone);
-  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
+  return wallText(wallTimeOf(at.getTime(), timeZone), ' ');
+}
+
+function wallText(w: WallTime, sep: ' ' | 'T'): string {
+  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}${sep}${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
 }
 
 /** The wall time read as if it were UTC, in ms: a monotone key for comparing wall times. */
@@ -126,7 +129,11 @@ function transitionBetween(a: number, b: number, timeZone: string): number {
 
 /** `+01:00` / `-03:30` / `+00:00`: the zone's UTC offset at an instant. */
 export function offsetText(at: Date, timeZone: string): string {
-  const minutes = Math.round(offsetAt(at.getTime(), timeZone) / 60_000);
+  return formatOffset(offsetAt(at.getTime(), timeZone));
+}
+
+function formatOffset(offsetMs: number): string {
+  const minutes = Math.round(offsetMs / 60_000);
   const sign = minutes < 0 ? '-' : '+';
   return `${sign}${pad(Math.floor(Math.abs(minutes) / 60))}:${pad(Math.abs(minutes) % 60)}`;
 }
@@ -145,11 +152,9 @@ function secondText(at: Date, timeZone: string): { local: string; offset: string
   const second = Math.floor(at.getTime() / 1000);
   const cached = lastSecond.get(timeZone);
   if (cached?.second === second) return cached;
-  const text = {
-    second,
-    local: localDateTime(at, timeZone).replace(' ', 'T'),
-    offset: offsetText(at, timeZone),
-  };
+  // one Intl call: the offset is the wall time of the whole second read as UTC, minus that second
+  const w = wallTimeOf(second * 1000, timeZone);
+  const text = { second, local: wallText(w, 'T'), offset: formatOffset(wallKey(w) - second * 1000) };
   lastSecond.set(timeZone, text);
   return text;
 }

@@ -1,7 +1,8 @@
 /**
  * What crosses the IPC channel between the runner and a job's own process (advanced serialization, so Dates
  * and Errors survive). The runner sends `start` once and `abort` on timeout/cancel; the job process sends log
- * lines (batched while they come in bursts) and progress as they happen, then exactly one `result` or `error` and exits.
+ * lines (batched while they come in bursts) and progress as they happen, then exactly one `result` or `error`
+ * and exits.
  */
 import type { JobPaths, JobResult } from '../job.js';
 
