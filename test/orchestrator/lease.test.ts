@@ -137,7 +137,7 @@ describe('lease lock', () => {
     const lock = path.join(dir, 'run.lock');
     const script = path.join(dir, 'taker.mjs');
     const leaseModule = path.join(repo, 'dist', 'orchestrator', 'lease.js');
-    // each taker loads the lease module, says it is ready, reads the common start instant from stdin, spins
+    // each taker loads the lease module, says it is ready, reads the common start instant from stdin, waits
     // until then, tries once and reports; the winner holds until killed
     fs.writeFileSync(
       script,
@@ -145,6 +145,9 @@ describe('lease lock', () => {
 const [lock] = process.argv.slice(2);
 process.stdin.once('data', (d) => {
   const startAt = Number(String(d));
+  // sleep to 2 ms before the instant, then spin: six takers spinning for the whole wait would hog the CPU
+  const sleepMs = startAt - 2 - Date.now();
+  if (sleepMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, sleepMs);
   while (Date.now() < startAt) {}
   const r = acquireLease(lock, 'run-' + process.pid, { renewMs: 0 });
   process.stdout.write(r.ok ? 'won ' + (r.tookOver ?? 'fresh') + '\\n' : 'lost\\n');
