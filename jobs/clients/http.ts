@@ -119,6 +119,85 @@ export async function requestWithDeadline<T = string>(
   }
 }
 
+/** An answer read whole as bytes (postBytes). */
+export interface BytesResponse {
+  status: number;
+  statusText?: string;
+  headers: http.IncomingHttpHeaders;
+  data: Buffer;
+}
+
+/**
+ * POSTs `body` and reads the answer whole as one Buffer, with requestWithDeadline's deadline, abort and errors,
+ * on `client`'s keep-alive agents. node:http itself: for MO's GraphQL pages axios cost about 0.9 ms more CPU per
+ * request (measured on 200 answers of 0.7 MB), a tenth of the snapshot build's CPU.
+ */
+export function postBytes(
+  client: AxiosInstance,
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<BytesResponse> {
+  if (signal?.aborted) return Promise.reject(new AbortedError(signal.reason));
+  const target = new URL(url);
+  const secure = target.protocol === 'https:';
+  const agent = (secure ? client.defaults.httpsAgent : client.defaults.httpAgent) as http.Agent | undefined;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const fail = (err: Error): void => settle(() => reject(err));
+    const req = (secure ? https.request : http.request)(
+      target,
+      { method: 'POST', agent, headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) } },
+      (res) => {
+        // With a Content-Length (node:http never passes more) the body is copied into one buffer as it arrives.
+        const length = Number(res.headers['content-length'] ?? NaN);
+        const whole = Number.isSafeInteger(length) && length > 0 ? Buffer.allocUnsafeSlow(length) : undefined;
+        const chunks: Buffer[] = [];
+        let received = 0;
+        res.on('data', (c: Buffer) => {
+          if (whole) c.copy(whole, received);
+          else chunks.push(c);
+          received += c.length;
+        });
+        res.on('end', () =>
+          settle(() =>
+            resolve({
+              status: res.statusCode ?? 0,
+              statusText: res.statusMessage,
+              headers: res.headers,
+              data: whole ?? Buffer.concat(chunks),
+            }),
+          ),
+        );
+        res.on('error', (err) => fail(toNetworkError(err)));
+        res.on('close', () => {
+          if (!res.complete) fail(new NetworkError('connection closed by server', 'ECONNRESET', true));
+        });
+      },
+    );
+    const timer = setTimeout(() => {
+      fail(new RequestTimeoutError(timeoutMs));
+      req.destroy();
+    }, timeoutMs);
+    const onAbort = (): void => {
+      fail(new AbortedError(signal?.reason));
+      req.destroy();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('error', (err) => fail(toNetworkError(err)));
+    req.end(body);
+  });
+}
+
 function toNetworkError(err: unknown): NetworkError {
   const e = err as { code?: string; message?: string; cause?: { code?: string } };
   const code = e.code ?? e.cause?.code;

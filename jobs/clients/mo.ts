@@ -12,6 +12,7 @@ import {
   createHttpClient,
   isRetryableStatus,
   oneLine,
+  postBytes,
   requestWithDeadline,
   retryAfterMs,
   scrub,
@@ -125,24 +126,23 @@ export function createMoClient(opts: MoClientOptions): MoClient {
   ): Promise<Sent> {
     requests++;
     const { data, headers } = body();
-    let res;
+    const allHeaders = {
+      Accept: 'application/json',
+      ...headers,
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    };
+    let res: { status: number; statusText?: string; headers: Record<string, unknown>; data: unknown };
     try {
-      res = await requestWithDeadline(
-        http,
-        {
-          method: 'POST',
-          url: endpoint,
-          data,
-          headers: {
-            Accept: 'application/json',
-            ...headers,
-            ...(token ? { Authorization: `Bearer ${token}` } : {}),
-          },
-          ...(peek ? { responseType: 'arraybuffer' as const } : {}),
-        },
-        timeoutMs,
-        signal,
-      );
+      // JSON documents (every query) through node:http, read as bytes; the file upload's form through axios
+      res =
+        typeof data === 'string'
+          ? await postBytes(http, endpoint, data, allHeaders, timeoutMs, signal)
+          : await requestWithDeadline(
+              http,
+              { method: 'POST', url: endpoint, data, headers: allHeaders },
+              timeoutMs,
+              signal,
+            );
     } catch (err) {
       const e = err as Error & { retryable?: boolean };
       if (e.name === 'AbortedError') throw new MoError(`${op}: ${e.message}`);

@@ -58,6 +58,32 @@ describe('MO client: TLS, Retry-After, Keycloak retries', () => {
     });
   });
 
+  it('retries an answer cut off mid-body, then fails in one line naming it', async () => {
+    const body = JSON.stringify({ data: { version: { mo_version: '29.0.0' } } });
+    server = await startTinyServer((_req, res, n) => {
+      if (n === 2) return sendJson(res, 200, JSON.parse(body));
+      // headers promise the whole body; half of it arrives, then the connection drops
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
+      res.write(body.slice(0, body.length / 2));
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const settings = { 'mora.base': server.url, ...FAST };
+    const c = createMoClient({ settings: new Settings(settings, 't'), env: {} });
+    const data = await c.query<{ version: { mo_version: string } }>(Ping);
+    expect(data.version.mo_version).to.equal('29.0.0');
+    expect(c.requestCount).to.equal(2);
+    c.close();
+
+    const once = createMoClient({
+      settings: new Settings({ ...settings, 'mora.retry.max_attempts': 1 }, 't'),
+      env: {},
+    });
+    const err = (await once.query(Ping).catch((e: Error) => e)) as Error;
+    once.close();
+    expect(err.message).to.match(/^Ping: connection (closed by server|reset)/);
+    expect(err.message.split('\n')).to.have.length(1);
+  });
+
   it('waits at least Retry-After seconds after a 429', async () => {
     const times: number[] = [];
     server = await startTinyServer((_req, res, n) => {
