@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loaderArgs } from '../orchestrator/isolation/isolated-job.js';
+import { JOB_PROCESS_V8_FLAGS, loaderArgs } from '../orchestrator/isolation/isolated-job.js';
 
 export interface ChildUsage {
   maxRssMb: number;
@@ -37,9 +37,13 @@ export function reportToParent(work: () => Promise<object>): void {
 /** Runs the bench module at `moduleUrl` as a child with `flag` and `args`; resolves to what it reported. */
 export function runBenchChild<T>(moduleUrl: string, flag: string, args: string[]): Promise<T & ChildUsage> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...loaderArgs(), fileURLToPath(moduleUrl), flag, ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const proc = spawn(
+      process.execPath,
+      [...loaderArgs(), ...JOB_PROCESS_V8_FLAGS, fileURLToPath(moduleUrl), flag, ...args],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let stdout = '';
     proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     proc.on('error', reject);

@@ -73,6 +73,13 @@ export function jobProcessCommand(
   return { entry: compiledTwin(entry), module: compiledTwin(impl.module), execArgv: [] };
 }
 
+/**
+ * V8 flags of every job's process. Single-threaded GC: a night runs more job processes than cores, so V8's
+ * parallel GC helper threads only compete with the other jobs. Measured on fixture L on 2 cores: the snapshot
+ * build used 2.35 s of CPU instead of 2.48 s (and 2.3 s instead of 2.5 s on one core).
+ */
+export const JOB_PROCESS_V8_FLAGS: readonly string[] = ['--single-threaded-gc'];
+
 const OOM = /heap out of memory|Reached heap limit|Allocation failed/i;
 
 /** Job processes alive now: SIGKILLed if the runner exits first (e.g. a second Ctrl-C), even mid busy loop. */
@@ -103,7 +110,12 @@ export function runIsolated(
     return Promise.reject(new IsolatedJobError((err as Error).message, 'exited'));
   }
   const child = fork(command.entry, [], {
-    execArgv: [...command.execArgv, ...profilerArgs(), `--max-old-space-size=${opts.memoryMb}`],
+    execArgv: [
+      ...command.execArgv,
+      ...JOB_PROCESS_V8_FLAGS,
+      ...profilerArgs(),
+      `--max-old-space-size=${opts.memoryMb}`,
+    ],
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
