@@ -116,23 +116,6 @@ export class SnapshotWriter implements RowSink {
     );
   }
 
-  /** A page written in several slices (PageQueue): begin, add…, commit (or rollback). */
-  begin(): void {
-    this.timed(() => this.db.exec('BEGIN'));
-  }
-
-  commit(): void {
-    this.timed(() => {
-      this.flushPending();
-      this.db.exec('COMMIT');
-    });
-  }
-
-  rollback(): void {
-    for (const ins of this.inserters.values()) ins.pending.length = 0;
-    if (!this.closed && this.db.inTransaction) this.db.exec('ROLLBACK');
-  }
-
   /** Runs `fn`, counting its time as SQLite time. */
   timed<T>(fn: () => T): T {
     const t0 = performance.now();
