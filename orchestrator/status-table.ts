@@ -88,6 +88,9 @@ export function statusLines(
   const c = layout.colours;
   const lines = renderTable(cells, {
     wrap: [5],
+    // a message wrapped to a few characters a line cannot be read: beside DIPEX's longest job name
+    // (`exports_historic_skip_past_cache_loracache`) the lines run past the width instead
+    minWrap: 24,
     wide: layout.wide,
     width: layout.width,
     colour: c ? (_r, col, text) => (col === 2 ? statusColour(c, text)(text) : text) : undefined,

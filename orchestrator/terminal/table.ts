@@ -6,7 +6,7 @@
 import Table from 'cli-table3';
 
 const GAP = 2;
-/** A wrapping column is never narrowed below this. */
+/** A wrapping column is never narrowed below this (default of `minWrap`). */
 const MIN_WRAP = 8;
 
 const noBorders = {
@@ -34,6 +34,8 @@ export interface TableOptions {
   width?: number;
   /** Full width: nothing wraps. */
   wide?: boolean;
+  /** The narrowest a wrapping column gets (default 8); a table that cannot fit then runs past the width. */
+  minWrap?: number;
   /** Colours a cell after layout (row index counts data rows from 0, header excluded). */
   colour?: (row: number, column: number, text: string) => string;
 }
@@ -59,7 +61,9 @@ export function columnWidths(rows: readonly string[][], opts: TableOptions): num
   const wrap = (opts.wrap ?? []).filter((i) => i < widths.length);
   const total = () => widths.reduce((a, b) => a + b, 0) + GAP * (widths.length - 1);
   while (total() > width) {
-    const widest = wrap.filter((i) => widths[i]! > MIN_WRAP).sort((a, b) => widths[b]! - widths[a]!)[0];
+    const widest = wrap
+      .filter((i) => widths[i]! > (opts.minWrap ?? MIN_WRAP))
+      .sort((a, b) => widths[b]! - widths[a]!)[0];
     if (widest === undefined) break;
     widths[widest] = widths[widest]! - 1;
   }

@@ -8,6 +8,8 @@ import { createRunLogger } from '../../orchestrator/logging.js';
 import { progressSink } from '../../orchestrator/progress.js';
 import { makeRedactor } from '../../orchestrator/redact.js';
 import { displayTime, isoWithOffset, offsetText } from '../../orchestrator/zoned-time.js';
+import { statusLines } from '../../orchestrator/status-table.js';
+import { Settings } from '../../orchestrator/settings-store.js';
 import { makeTempDir } from '../helpers/job-context.js';
 import { FakeTerminal } from '../helpers/screen.js';
 
@@ -127,9 +129,25 @@ describe('terminal output', () => {
 
     it('never narrow a wrapping column below its minimum, nor fixed columns at all', () => {
       expect(columnWidths(rows, { wrap: [3], width: 40 })).to.deep.equal([15, 7, 9, 8]);
-      expect(terminalWidth({ isTTY: true, columns: 132 }, {})).to.equal(132);
-      expect(terminalWidth({ isTTY: false }, { COLUMNS: '100' })).to.equal(100);
-      expect(terminalWidth({ isTTY: false }, {})).to.equal(80);
+      // beside DIPEX's longest job name the status table keeps a readable message column
+      const status = statusLines(
+        [
+          {
+            name: 'exports_historic_skip_past_cache_loracache',
+            stage: 'export',
+            status: 'succeeded',
+            started: '2026-12-01T01:00:00Z',
+            durationMs: 1200,
+            message: long,
+            log: null,
+          },
+        ],
+        new Settings({ 'runner.timezone': 'UTC' }, 't'),
+        { width: 80 },
+      );
+      expect(status[1]).to.match(
+        /^exports_historic_skip_past_cache_loracache +export +succeeded .* exit code 4: the peer$/,
+      );
     });
   });
 
