@@ -148,6 +148,9 @@ describe('terminal output', () => {
       expect(status[1]).to.match(
         /^exports_historic_skip_past_cache_loracache +export +succeeded .* exit code 4: the peer$/,
       );
+      expect(terminalWidth({ isTTY: true, columns: 132 }, {})).to.equal(132);
+      expect(terminalWidth({ isTTY: false }, { COLUMNS: '100' })).to.equal(100);
+      expect(terminalWidth({ isTTY: false }, {})).to.equal(80);
     });
   });
 
