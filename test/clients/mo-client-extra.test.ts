@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { Settings } from '../../orchestrator/settings-store.js';
@@ -82,6 +83,60 @@ describe('MO client: TLS, Retry-After, Keycloak retries', () => {
     once.close();
     expect(err.message).to.match(/^Ping: connection (closed by server|reset)/);
     expect(err.message.split('\n')).to.have.length(1);
+  });
+
+  it('asks for compressed answers and reads gzip, deflate and br, also page bytes; a corrupt one is retried', async () => {
+    const Units: GqlDocument = {
+      area: 'test',
+      name: 'Units',
+      source:
+        'query Units($limit: int, $cursor: Cursor) { org_units(limit: $limit, cursor: $cursor) { page_info { next_cursor } objects { uuid } } }',
+    };
+    const encodings = ['gzip', 'deflate', 'br'] as const;
+    const compress = { gzip: zlib.gzipSync, deflate: zlib.deflateSync, br: zlib.brotliCompressSync };
+    server = await startTinyServer((req, res, n) => {
+      const encoding = encodings[(n - 1) % 3]!;
+      const cursor = (JSON.parse(req.body.toString()) as { variables: { cursor: string | null } }).variables
+        .cursor;
+      const page =
+        cursor === null ? { next_cursor: 'c1', uuids: ['a', 'b'] } : { next_cursor: null, uuids: [] };
+      const json = JSON.stringify({
+        data: {
+          org_units: {
+            page_info: { next_cursor: page.next_cursor },
+            objects: page.uuids.map((uuid) => ({ uuid })),
+          },
+        },
+      });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': encoding });
+      res.end(compress[encoding](Buffer.from(json)));
+    });
+    const c = createMoClient({ settings: new Settings({ 'mora.base': server.url, ...FAST }, 't'), env: {} });
+    const bodies: string[] = [];
+    for await (const bytes of c.pagedBytes(Units)) bodies.push(bytes.toString('utf8'));
+    const all: unknown[] = [];
+    for await (const page of c.paged(Units)) all.push(...page);
+    c.close();
+    expect(JSON.parse(bodies[0]!).data.org_units.objects).to.deep.equal([{ uuid: 'a' }, { uuid: 'b' }]);
+    expect(bodies).to.have.length(2);
+    expect(all).to.deep.equal([{ uuid: 'a' }, { uuid: 'b' }]);
+    expect(server.requests[0]!.headers['accept-encoding']).to.match(/gzip/);
+
+    await server.close();
+    server = await startTinyServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end('this is not gzip');
+    });
+    const bad = createMoClient({
+      settings: new Settings({ 'mora.base': server.url, ...FAST }, 't'),
+      env: {},
+    });
+    const err = (await bad.query(Ping).catch((e: Error) => e)) as Error;
+    bad.close();
+    expect(err.message).to.match(
+      /^Ping: the compressed answer could not be read \(Z_DATA_ERROR\) \(gave up after 3 attempts/,
+    );
+    expect(bad.requestCount).to.equal(3);
   });
 
   it('waits at least Retry-After seconds after a 429', async () => {
