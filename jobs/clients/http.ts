@@ -100,6 +100,21 @@ export async function requestWithDeadline<T = string>(
   signal?: AbortSignal,
 ): Promise<AxiosResponse<T>> {
   if (signal?.aborted) throw new AbortedError(signal.reason);
+  const deadline = startDeadline(timeoutMs, signal);
+  try {
+    return await client.request<T>({ ...config, signal: deadline.signal });
+  } catch (err) {
+    throw deadline.failure() ?? toNetworkError(err);
+  } finally {
+    deadline.end();
+  }
+}
+
+/**
+ * One request's deadline and cancellation: `signal` aborts when `timeoutMs` passes or `outer` aborts;
+ * `failure()` is then the error to report (AbortedError or RequestTimeoutError), else undefined.
+ */
+function startDeadline(timeoutMs: number, outer?: AbortSignal) {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -107,17 +122,19 @@ export async function requestWithDeadline<T = string>(
     controller.abort();
   }, timeoutMs);
   const onAbort = (): void => controller.abort();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    return await client.request<T>({ ...config, signal: controller.signal });
-  } catch (err) {
-    if (signal?.aborted) throw new AbortedError(signal.reason);
-    if (timedOut) throw new RequestTimeoutError(timeoutMs);
-    throw toNetworkError(err);
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-  }
+  outer?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    failure(): Error | undefined {
+      if (outer?.aborted) return new AbortedError(outer.reason);
+      if (timedOut) return new RequestTimeoutError(timeoutMs);
+      return undefined;
+    },
+    end(): void {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 /** An answer read whole as bytes (postBytes). */
@@ -145,21 +162,23 @@ export function postBytes(
   const target = new URL(url);
   const secure = target.protocol === 'https:';
   const agent = (secure ? client.defaults.httpsAgent : client.defaults.httpAgent) as http.Agent | undefined;
-  return new Promise((resolve, reject) => {
+  const deadline = startDeadline(timeoutMs, signal);
+  return new Promise<BytesResponse>((resolve, reject) => {
     let settled = false;
     const settle = (fn: () => void): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      deadline.end();
       fn();
     };
-    const fail = (err: Error): void => settle(() => reject(err));
+    // after the deadline or a cancellation, every error the destroyed request raises is reported as that
+    const fail = (err: Error): void => settle(() => reject(deadline.failure() ?? err));
     const req = (secure ? https.request : http.request)(
       target,
       {
         method: 'POST',
         agent,
+        signal: deadline.signal,
         // compressed answers are welcome, as with axios (MO behind a proxy that compresses: a tenth of the bytes)
         headers: {
           'Accept-Encoding': 'gzip, deflate, br',
@@ -205,15 +224,6 @@ export function postBytes(
         });
       },
     );
-    const timer = setTimeout(() => {
-      fail(new RequestTimeoutError(timeoutMs));
-      req.destroy();
-    }, timeoutMs);
-    const onAbort = (): void => {
-      fail(new AbortedError(signal?.reason));
-      req.destroy();
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
     req.on('error', (err) => fail(toNetworkError(err)));
     req.end(body);
   });
