@@ -44,7 +44,7 @@ interface Timed {
   objects?: number;
   rows?: number;
   requests?: number;
-  jobs?: Record<string, { status: string; ms: number; rssMb?: number }>;
+  jobs?: Record<string, { status: string; ms: number; rssMb?: number; cpuMs?: number }>;
 }
 
 const PHASE1 = /^LoraCache(Facets|Classes|Itsystems)|^LoraCacheRootOrg/;
@@ -179,7 +179,7 @@ async function nightChild(moUrl: string, root: string, topUnit: string, whole: s
   const jobs = Object.fromEntries(
     summary.jobs
       .filter((j) => j.status !== 'disabled')
-      .map((j) => [j.name, { status: j.status, ms: j.durationMs ?? 0, rssMb: j.peakRssMb }]),
+      .map((j) => [j.name, { status: j.status, ms: j.durationMs ?? 0, rssMb: j.peakRssMb, cpuMs: j.cpuMs }]),
   );
   return { wallMs, cpuS, jobs };
 }
@@ -352,7 +352,10 @@ async function wholeNight(mo: { url: string; graphqlUrl: string; reset(): Promis
   const failed = Object.entries(p.whole.jobs ?? {}).filter(([, j]) => j.status !== 'succeeded');
   console.log(
     `one-read/whole night jobs: ${Object.entries(p.whole.jobs ?? {})
-      .map(([n, j]) => `${n} ${j.status} ${(j.ms / 1000).toFixed(1)} s ${j.rssMb ?? '?'} MB`)
+      .map(
+        ([n, j]) =>
+          `${n} ${j.status} ${(j.ms / 1000).toFixed(1)} s ${j.rssMb ?? '?'} MB CPU ${j.cpuMs === undefined ? '?' : (j.cpuMs / 1000).toFixed(1)} s`,
+      )
       .join(', ')}${failed.length ? ' (NOT ALL SUCCEEDED)' : ''}`,
   );
   const rss = Object.entries(p.whole.jobs ?? {}).map(([n, j]) => [n, j.rssMb ?? NaN] as const);

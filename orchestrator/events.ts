@@ -25,6 +25,8 @@ export interface JobRecord {
   informational?: boolean;
   /** Peak RSS of an isolated job's own process in MB, as it reported when it ended. */
   peakRssMb?: number;
+  /** CPU time (user + system) of an isolated job's own process, as it reported when it ended. */
+  cpuMs?: number;
 }
 
 export interface RunStart {

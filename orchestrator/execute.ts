@@ -173,7 +173,12 @@ export async function executePlan(opts: ExecuteOptions): Promise<JobRecord[]> {
         return runIsolated(node.def.isolated, ctx, opts.isolation ?? defaultIsolation, (usage) => {
           if (usage.peakRssMb === undefined) return;
           rec.peakRssMb = usage.peakRssMb;
-          opts.logger.child({ job: node.name }).debug(`peak RSS of the job's process: ${usage.peakRssMb} MB`);
+          rec.cpuMs = usage.cpuMs;
+          opts.logger
+            .child({ job: node.name })
+            .debug(
+              `peak RSS of the job's process: ${usage.peakRssMb} MB, CPU ${((usage.cpuMs ?? 0) / 1000).toFixed(1)} s`,
+            );
         });
       }
       const impl = await node.def.load();

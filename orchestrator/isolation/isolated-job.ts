@@ -23,6 +23,8 @@ export interface IsolationOptions {
 /** Peak RSS of the job's process, as it reported it when it ended (absent if it was killed or crashed hard). */
 export interface IsolatedUsage {
   peakRssMb?: number;
+  /** CPU time (user + system) of the job's process, as it reported it when it ended. */
+  cpuMs?: number;
 }
 
 /** Error of an isolated job; `reason` says how it ended. */
@@ -171,7 +173,7 @@ export function runIsolated(
     child.once('close', (code, signal) => {
       clearTimeout(killTimer);
       ctx.signal.removeEventListener('abort', onAbort);
-      if (last?.type === 'result' || last?.type === 'error') onUsage?.({ peakRssMb: last.peakRssMb });
+      if (last?.type === 'result' || last?.type === 'error') onUsage?.({ peakRssMb: last.peakRssMb, cpuMs: last.cpuMs });
       else onUsage?.({});
       if (last?.type === 'result') return resolve(last.result);
       if (last?.type === 'error')

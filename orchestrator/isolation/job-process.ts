@@ -12,8 +12,13 @@ import type { FromJob, LogLine, StartMessage, ToJob } from './messages.js';
 
 const controller = new AbortController();
 
-function peakRssMb(): number {
-  return Math.round(process.resourceUsage().maxRSS / 1024);
+/** Peak RSS and CPU time of this process, sent with its last message. */
+function usage(): { peakRssMb: number; cpuMs: number } {
+  const u = process.resourceUsage();
+  return {
+    peakRssMb: Math.round(u.maxRSS / 1024),
+    cpuMs: Math.round((u.userCPUTime + u.systemCPUTime) / 1000),
+  };
 }
 
 function firstLine(err: unknown): string {
@@ -145,15 +150,15 @@ async function start(msg: StartMessage): Promise<void> {
     result = (await (run as (c: JobContext) => Promise<JobResult>)(ctx)) ?? undefined;
   } catch (err) {
     progress.flush();
-    finish({ type: 'error', message: firstLine(err), crash: false, peakRssMb: peakRssMb() }, 1);
+    finish({ type: 'error', message: firstLine(err), crash: false, ...usage() }, 1);
     return;
   }
   progress.flush();
-  finish({ type: 'result', result, peakRssMb: peakRssMb() }, 0);
+  finish({ type: 'result', result, ...usage() }, 0);
 }
 
 const crash = (err: unknown) =>
-  finish({ type: 'error', message: firstLine(err), crash: true, peakRssMb: peakRssMb() }, 70);
+  finish({ type: 'error', message: firstLine(err), crash: true, ...usage() }, 70);
 process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);
 // the runner decides when the job stops: it relays SIGINT/SIGTERM as an abort message, then SIGKILLs

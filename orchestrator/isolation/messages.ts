@@ -55,6 +55,8 @@ export interface ResultMessage {
   type: 'result';
   result: JobResult | undefined;
   peakRssMb: number;
+  /** CPU time (user + system) of the job's process, all its threads. */
+  cpuMs: number;
 }
 
 /** The job threw (or its module could not be loaded), or an uncaught error ended its process. */
@@ -64,6 +66,7 @@ export interface ErrorMessage {
   /** true: uncaught exception or unhandled rejection outside the job's promise. */
   crash: boolean;
   peakRssMb: number;
+  cpuMs: number;
 }
 
 export type FromJob = LogMessage | ProgressMessage | ResultMessage | ErrorMessage;

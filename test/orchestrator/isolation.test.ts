@@ -92,6 +92,8 @@ describe('isolated built-in jobs', function () {
     expect(r.echoer).to.include({ status: 'succeeded', message: 'echoed; seen=3' });
     expect(r.echoer!.counters).to.deep.equal({ seen: 3 });
     expect(r.echoer!.peakRssMb).to.be.greaterThan(10);
+    // a process that loaded Node and the job's modules has used CPU; the runner's own CPU is not counted
+    expect(r.echoer!.cpuMs).to.be.greaterThan(0).and.lessThan(60_000);
     const seen = JSON.parse(fs.readFileSync(path.join(state, 'echo.json'), 'utf8'));
     const ctx = contexts.get('echoer')!;
     expect(seen.pid).to.not.equal(process.pid);
