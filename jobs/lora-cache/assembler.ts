@@ -45,6 +45,8 @@ const PHASE2: Partial<Record<Entity, { map: Mapper; tables: TableName[] }>> = {
   related_units: { map: mapRelatedUnit as Mapper, tables: ['enhedssammenkobling'] },
 };
 
+const PHASE2_ENTITIES = Object.keys(PHASE2) as Entity[];
+
 /** Actual mode reads engagements with their whole timeline: `engagementer` and `engagement_perioder` from one read. */
 const ACTUAL_ENGAGEMENTS = {
   map: mapEngagementWithPeriod as Mapper,
@@ -137,6 +139,15 @@ export class SnapshotAssembler {
   entityDone(entity: Entity): void {
     this.done.add(entity);
     if (!PHASE2[entity]) return; // phase 1: the class tables are written and indexed with the metadata
+    this.indexDone(entity);
+    // The entity read last (the addresses on fixture L: 190 pages, one after another) would be indexed after MO's
+    // last answer, on the build's critical path. Index it now, on the rows so far, while MO still answers; its
+    // remaining pages keep the indexes up to date, and the step at its end finds them built.
+    const left = PHASE2_ENTITIES.filter((e) => !this.done.has(e));
+    if (left.length === 1 && !this.waitsForRelations(left[0]!)) this.index(left[0]!);
+  }
+
+  private indexDone(entity: Entity): void {
     if (this.relations && (entity === 'org_units' || entity === 'managers')) {
       if (entity === 'managers') this.index(entity);
       if (!this.done.has('org_units') || !this.done.has('managers')) return;
@@ -146,6 +157,11 @@ export class SnapshotAssembler {
       return;
     }
     this.index(entity);
+  }
+
+  /** Actual mode writes the units only once the managers are read: their table is empty until then. */
+  private waitsForRelations(entity: Entity): boolean {
+    return this.relations !== undefined && entity === 'org_units';
   }
 
   finish(meta: SnapshotMetadata): { rowCounts: Record<string, number>; warnings: string[] } {

@@ -173,7 +173,8 @@ export function runIsolated(
     child.once('close', (code, signal) => {
       clearTimeout(killTimer);
       ctx.signal.removeEventListener('abort', onAbort);
-      if (last?.type === 'result' || last?.type === 'error') onUsage?.({ peakRssMb: last.peakRssMb, cpuMs: last.cpuMs });
+      if (last?.type === 'result' || last?.type === 'error')
+        onUsage?.({ peakRssMb: last.peakRssMb, cpuMs: last.cpuMs });
       else onUsage?.({});
       if (last?.type === 'result') return resolve(last.result);
       if (last?.type === 'error')
