@@ -342,10 +342,18 @@ export class RetryableError extends Error {
   }
 }
 
-/** Parses a Retry-After header given in seconds (HTTP dates are ignored). */
-export function retryAfterMs(header: unknown): number | undefined {
-  if (typeof header !== 'string' || !/^\d+$/.test(header.trim())) return undefined;
-  return Number(header.trim()) * 1000;
+/**
+ * A Retry-After header as milliseconds to wait: seconds (`120`) or an HTTP date (`Wed, 02 Dec 2026 13:05:00 GMT`,
+ * as a proxy in front of MO may send; a date already passed is 0). Anything else: undefined.
+ */
+export function retryAfterMs(header: unknown, now = Date.now()): number | undefined {
+  if (typeof header !== 'string') return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  // an IMF-fixdate names its weekday and GMT; Date.parse alone would also take "1" or "2026"
+  if (!/^[A-Za-z]{3}, .+ GMT$/.test(value)) return undefined;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 const CPR_PATTERN = /(?<!\d)\d{6}-?\d{4}(?!\d)/g;

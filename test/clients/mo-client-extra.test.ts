@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { Settings } from '../../orchestrator/settings-store.js';
 import { createMoClient } from '../../jobs/clients/mo.js';
+import { retryAfterMs } from '../../jobs/clients/http.js';
 import type { GqlDocument } from '../../jobs/clients/gql.js';
 import { sendJson, startTinyServer, type TinyServer } from './tiny-server.js';
 
@@ -155,6 +156,37 @@ describe('MO client: TLS, Retry-After, Keycloak retries', () => {
     c.close();
     expect(times).to.have.length(2);
     expect(times[1]! - times[0]!).to.be.at.least(950);
+  });
+
+  it('waits until a Retry-After given as an HTTP date after a 503', async () => {
+    const times: number[] = [];
+    server = await startTinyServer((_req, res, n) => {
+      times.push(Date.now());
+      if (n === 1) {
+        // whole seconds: the date is at least 1 s ahead
+        const at = new Date((Math.floor(Date.now() / 1000) + 2) * 1000).toUTCString();
+        res.writeHead(503, { 'Retry-After': at, 'Content-Type': 'application/json' });
+        res.end('{}');
+        return;
+      }
+      sendJson(res, 200, { data: { version: { mo_version: '29' } } });
+    });
+    const c = createMoClient({ settings: new Settings({ 'mora.base': server.url, ...FAST }, 't'), env: {} });
+    await c.query(Ping);
+    c.close();
+    expect(times).to.have.length(2);
+    expect(times[1]! - times[0]!).to.be.at.least(950);
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date, and ignores anything else', () => {
+    const now = Date.parse('2026-12-02T13:00:00Z');
+    expect(retryAfterMs('120', now)).to.equal(120_000);
+    expect(retryAfterMs(' 3 ', now)).to.equal(3000);
+    expect(retryAfterMs('Wed, 02 Dec 2026 13:00:30 GMT', now)).to.equal(30_000);
+    expect(retryAfterMs('Wed, 02 Dec 2026 12:59:00 GMT', now), 'a date already passed').to.equal(0);
+    for (const junk of ['soon', '2026-12-02T13:00:30Z', '-5', '1.5', 'Wed, 99 Foo 2026 GMT', ''])
+      expect(retryAfterMs(junk, now), junk).to.equal(undefined);
+    expect(retryAfterMs(undefined, now)).to.equal(undefined);
   });
 
   it('retries a Keycloak 503 and then authenticates', async () => {
