@@ -45,7 +45,8 @@ const PHASE2: Partial<Record<Entity, { map: Mapper; tables: TableName[] }>> = {
   related_units: { map: mapRelatedUnit as Mapper, tables: ['enhedssammenkobling'] },
 };
 
-const PHASE2_ENTITIES = Object.keys(PHASE2) as Entity[];
+/** The entities of phase 2, whose tables are written page by page. */
+export const PHASE2_ENTITIES = Object.keys(PHASE2) as Entity[];
 
 /** Actual mode reads engagements with their whole timeline: `engagementer` and `engagement_perioder` from one read. */
 const ACTUAL_ENGAGEMENTS = {

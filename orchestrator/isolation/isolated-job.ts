@@ -11,7 +11,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { IsolatedModule, JobContext, JobResult } from '../job.js';
 import { compiledTwin, useCompiledTwins } from './compiled-twin.js';
-import type { FromJob, StartMessage } from './messages.js';
+import type { FromJob, ProcessUsage, StartMessage } from './messages.js';
 
 export interface IsolationOptions {
   /** Heap limit of the job's process in MB (`runner.job_memory_mb`). */
@@ -20,12 +20,8 @@ export interface IsolationOptions {
   killGraceMs: number;
 }
 
-/** Peak RSS of the job's process, as it reported it when it ended (absent if it was killed or crashed hard). */
-export interface IsolatedUsage {
-  peakRssMb?: number;
-  /** CPU time (user + system) of the job's process, as it reported it when it ended. */
-  cpuMs?: number;
-}
+/** What the job's process reported it used when it ended (nothing if it was killed or crashed hard). */
+export type IsolatedUsage = Partial<ProcessUsage>;
 
 /** Error of an isolated job; `reason` says how it ended. */
 export class IsolatedJobError extends Error {

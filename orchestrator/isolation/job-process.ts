@@ -8,12 +8,12 @@ import winston from 'winston';
 import Transport from 'winston-transport';
 import type { JobContext, JobResult } from '../job.js';
 import { Settings } from '../settings-store.js';
-import type { FromJob, LogLine, StartMessage, ToJob } from './messages.js';
+import type { FromJob, LogLine, ProcessUsage, StartMessage, ToJob } from './messages.js';
 
 const controller = new AbortController();
 
 /** Peak RSS and CPU time of this process, sent with its last message. */
-function usage(): { peakRssMb: number; cpuMs: number } {
+function usage(): ProcessUsage {
   const u = process.resourceUsage();
   return {
     peakRssMb: Math.round(u.maxRSS / 1024),

@@ -50,23 +50,25 @@ export interface ProgressMessage {
   what: string;
 }
 
-/** The job returned. */
-export interface ResultMessage {
-  type: 'result';
-  result: JobResult | undefined;
+/** What the job's process used, sent with its last message. */
+export interface ProcessUsage {
   peakRssMb: number;
   /** CPU time (user + system) of the job's process, all its threads. */
   cpuMs: number;
 }
 
+/** The job returned. */
+export interface ResultMessage extends ProcessUsage {
+  type: 'result';
+  result: JobResult | undefined;
+}
+
 /** The job threw (or its module could not be loaded), or an uncaught error ended its process. */
-export interface ErrorMessage {
+export interface ErrorMessage extends ProcessUsage {
   type: 'error';
   message: string;
   /** true: uncaught exception or unhandled rejection outside the job's promise. */
   crash: boolean;
-  peakRssMb: number;
-  cpuMs: number;
 }
 
 export type FromJob = LogMessage | ProgressMessage | ResultMessage | ErrorMessage;

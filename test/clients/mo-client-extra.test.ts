@@ -140,12 +140,13 @@ describe('MO client: TLS, Retry-After, Keycloak retries', () => {
     expect(bad.requestCount).to.equal(3);
   });
 
-  it('waits at least Retry-After seconds after a 429', async () => {
+  /** The first answer is `status` with `Retry-After: retryAfter()`, the second a success; the request times. */
+  async function retriedAfter(status: number, retryAfter: () => string): Promise<number[]> {
     const times: number[] = [];
     server = await startTinyServer((_req, res, n) => {
       times.push(Date.now());
       if (n === 1) {
-        res.writeHead(429, { 'Retry-After': '1', 'Content-Type': 'application/json' });
+        res.writeHead(status, { 'Retry-After': retryAfter(), 'Content-Type': 'application/json' });
         res.end('{}');
         return;
       }
@@ -154,26 +155,20 @@ describe('MO client: TLS, Retry-After, Keycloak retries', () => {
     const c = createMoClient({ settings: new Settings({ 'mora.base': server.url, ...FAST }, 't'), env: {} });
     await c.query(Ping);
     c.close();
+    return times;
+  }
+
+  it('waits at least Retry-After seconds after a 429', async () => {
+    const times = await retriedAfter(429, () => '1');
     expect(times).to.have.length(2);
     expect(times[1]! - times[0]!).to.be.at.least(950);
   });
 
   it('waits until a Retry-After given as an HTTP date after a 503', async () => {
-    const times: number[] = [];
-    server = await startTinyServer((_req, res, n) => {
-      times.push(Date.now());
-      if (n === 1) {
-        // whole seconds: the date is at least 1 s ahead
-        const at = new Date((Math.floor(Date.now() / 1000) + 2) * 1000).toUTCString();
-        res.writeHead(503, { 'Retry-After': at, 'Content-Type': 'application/json' });
-        res.end('{}');
-        return;
-      }
-      sendJson(res, 200, { data: { version: { mo_version: '29' } } });
-    });
-    const c = createMoClient({ settings: new Settings({ 'mora.base': server.url, ...FAST }, 't'), env: {} });
-    await c.query(Ping);
-    c.close();
+    // whole seconds: the date is at least 1 s ahead
+    const times = await retriedAfter(503, () =>
+      new Date((Math.floor(Date.now() / 1000) + 2) * 1000).toUTCString(),
+    );
     expect(times).to.have.length(2);
     expect(times[1]! - times[0]!).to.be.at.least(950);
   });

@@ -7,22 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import DatabaseCtor from 'better-sqlite3';
-import { SnapshotAssembler } from '../../jobs/lora-cache/assembler.js';
+import { PHASE2_ENTITIES as PHASE2, SnapshotAssembler } from '../../jobs/lora-cache/assembler.js';
 import type { Entity } from '../../jobs/lora-cache/queries.js';
 import type { WriterSetup } from '../../jobs/lora-cache/writer-messages.js';
-
-const PHASE2: Entity[] = [
-  'org_units',
-  'persons',
-  'engagements',
-  'addresses',
-  'itusers',
-  'managers',
-  'associations',
-  'leaves',
-  'kles',
-  'related_units',
-];
+import { actualWriterSetup, testSnapshotMeta } from './snapshot-helpers.js';
 
 /** An address of a person, as the build's query reads it (its type is not among the classes: a dirty-data note). */
 const address = (uuid: string, person: string) => ({
@@ -48,14 +36,7 @@ describe('lora-cache assembler', function () {
   let a: SnapshotAssembler;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jr-assembler-'));
-    setup = {
-      mode: 'actual',
-      target: path.join(dir, 'actual_state.db'),
-      today: '2026-12-01',
-      exportCpr: true,
-      resolveDar: false,
-      primaryManagerResponsibility: null,
-    };
+    setup = actualWriterSetup(dir);
     a = new SnapshotAssembler(setup);
     a.root(null);
     for (const e of ['facets', 'classes', 'itsystems'] as Entity[]) a.entityDone(e);
@@ -86,15 +67,7 @@ describe('lora-cache assembler', function () {
     ]);
     a.entityDone('addresses');
     expect(a.writer.indexesOf('adresser')).to.deep.equal(early);
-    a.finish({
-      mode: 'actual',
-      moUrl: 'http://127.0.0.1:1',
-      graphqlVersion: '29',
-      exportCpr: true,
-      primaryManagerResponsibility: null,
-      buildStarted: new Date(),
-      kvittering: { queryTid: 'x', startLeveringTid: 'y', slutLeveringTid: 'z' },
-    });
+    a.finish(testSnapshotMeta());
     const db = new DatabaseCtor(setup.target, { readonly: true });
     try {
       const viaIndex = db

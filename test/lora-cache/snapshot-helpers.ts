@@ -1,5 +1,6 @@
 /** Shared by the snapshot tests: fixture S behind the MO emulator, row counts and contents of snapshot files. */
 import fs from 'node:fs';
+import path from 'node:path';
 import crypto from 'node:crypto';
 import Database from 'better-sqlite3';
 import { startMoEmulator, type MoEmulator } from '../emulators/mo/index.js';
@@ -7,6 +8,8 @@ import type { Fixture } from '../fixtures/types.js';
 import { makeJobContext, type TestJobContext } from '../helpers/job-context.js';
 import { snapshotTables, quoteIdent } from '../../jobs/lora-cache/schema.js';
 import type { SnapshotMode } from '../../jobs/lora-cache/paths.js';
+import type { WriterSetup } from '../../jobs/lora-cache/writer-messages.js';
+import type { SnapshotMetadata } from '../../jobs/lora-cache/writer.js';
 
 export interface EmulatorS {
   readonly mo: MoEmulator;
@@ -81,3 +84,28 @@ export function contentsWithoutIds(file: string, mode: SnapshotMode = 'actual'):
 }
 
 export const sha = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+/** The writer's setup for an actual-mode snapshot in `dir`, for tests that drive the writer themselves (no MO). */
+export function actualWriterSetup(dir: string): WriterSetup {
+  return {
+    mode: 'actual',
+    target: path.join(dir, 'actual_state.db'),
+    today: '2026-12-01',
+    exportCpr: true,
+    resolveDar: true,
+    primaryManagerResponsibility: null,
+  };
+}
+
+/** The metadata of a build on that setup. */
+export function testSnapshotMeta(): SnapshotMetadata {
+  return {
+    mode: 'actual',
+    moUrl: 'http://127.0.0.1:1',
+    graphqlVersion: '29',
+    exportCpr: true,
+    primaryManagerResponsibility: null,
+    buildStarted: new Date(),
+    kvittering: { queryTid: 'x', startLeveringTid: 'y', slutLeveringTid: 'z' },
+  };
+}

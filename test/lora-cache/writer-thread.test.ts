@@ -5,36 +5,18 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { WriterThread } from '../../jobs/lora-cache/writer-thread.js';
 import type { WriterSetup } from '../../jobs/lora-cache/writer-messages.js';
+import { actualWriterSetup, testSnapshotMeta } from './snapshot-helpers.js';
 
 /** The finish message of a build on these tests' setup. */
 const finishMessage = () =>
-  ({
-    type: 'finish',
-    timeZone: 'Europe/Copenhagen',
-    meta: {
-      mode: 'actual',
-      moUrl: 'http://127.0.0.1:1',
-      graphqlVersion: '29',
-      exportCpr: true,
-      primaryManagerResponsibility: null,
-      buildStarted: new Date(),
-      kvittering: { queryTid: 'x', startLeveringTid: 'y' },
-    },
-  }) as const;
+  ({ type: 'finish', timeZone: 'Europe/Copenhagen', meta: testSnapshotMeta() }) as const;
 
 describe('lora-cache writer thread', function () {
   let dir: string;
   let setup: WriterSetup;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jr-writer-thread-'));
-    setup = {
-      mode: 'actual',
-      target: path.join(dir, 'actual_state.db'),
-      today: '2026-12-01',
-      exportCpr: true,
-      resolveDar: true,
-      primaryManagerResponsibility: null,
-    };
+    setup = actualWriterSetup(dir);
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
