@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { renderCsv } from '../../jobs/reports/csv-writer.js';
 import { uploadReports, writeReport } from '../../jobs/reports/output.js';
 import { date, number, text, type ReportTable } from '../../jobs/reports/table.js';
-import { fittedWidths, sheetName } from '../../jobs/reports/xlsx-writer.js';
+import { columnLetters, fittedWidths, sheetName, writeXlsx } from '../../jobs/reports/xlsx-writer.js';
 import { makeTempDir } from '../helpers/job-context.js';
 
 function sample(containsCpr = false): ReportTable {
@@ -144,6 +144,82 @@ describe('report output', () => {
     expect(ws.getCell('B6001').value).to.equal(5999);
     expect((ws.getCell('C9000').value as Date).toISOString()).to.equal('2024-02-29T00:00:00.000Z');
     expect(ws.autoFilter).to.equal('A1:C12001');
+  });
+
+  it('writes text XML cannot hold as such: markup escaped, blanks kept, control characters dropped', async () => {
+    const table: ReportTable = {
+      fileBase: 'Tegn',
+      sheet: 'A & B <C>',
+      columns: [text('<Navn> & "titel"'), text('Note')],
+      rows: [
+        ['<b>Ærø & co</b>', '  to blanke foran og bag  '],
+        ['klokke\u0007 og \u0000nul', '\ttab\nlinje'],
+        ['&amp; står som tekst', ''],
+      ],
+      containsCpr: false,
+    };
+    const [file] = await writeReport(table, { dir, formats: ['xlsx'] });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(file!);
+    const ws = wb.getWorksheet('A & B <C>')!;
+    expect(ws.getCell('A1').value).to.equal('<Navn> & "titel"');
+    expect(ws.getCell('A2').value).to.equal('<b>Ærø & co</b>');
+    expect(ws.getCell('B2').value).to.equal('  to blanke foran og bag  ');
+    expect(ws.getCell('A3').value).to.equal('klokke og nul');
+    expect(ws.getCell('B3').value).to.equal('\ttab\nlinje');
+    expect(ws.getCell('A4').value).to.equal('&amp; står som tekst');
+    expect(ws.getCell('B4').value).to.equal(null);
+    expect([0, 25, 26, 27, 51, 52, 701, 702].map(columnLetters)).to.deep.equal([
+      'A',
+      'Z',
+      'AA',
+      'AB',
+      'AZ',
+      'BA',
+      'ZZ',
+      'AAA',
+    ]);
+  });
+
+  it('stops a sheet that is being written when the job is cancelled, leaving no file', async () => {
+    const big: ReportTable = {
+      ...sample(),
+      rows: Array.from({ length: 200_000 }, (_, i) => [`Person ${i}`, i, { date: '2024-01-01' }, 'note']),
+    };
+    const controller = new AbortController();
+    let filesWhenCancelled: string[] = [];
+    const pending = writeReport(big, { dir, formats: ['xlsx'], signal: controller.signal });
+    // cancel once the temp file has grown: the zip is being written
+    const poll = setInterval(() => {
+      const tmp = fs.readdirSync(dir).find((f) => f.includes('.tmp-'));
+      if (tmp && fs.statSync(path.join(dir, tmp)).size > 0) {
+        filesWhenCancelled = fs.readdirSync(dir);
+        controller.abort(new Error('cancelled'));
+        clearInterval(poll);
+      }
+    }, 5);
+    try {
+      await pending;
+      expect.fail('should have thrown');
+    } catch (err) {
+      expect((err as Error).message).to.equal('cancelled');
+    } finally {
+      clearInterval(poll);
+    }
+    expect(filesWhenCancelled).to.have.length(1);
+    expect(filesWhenCancelled[0]).to.include('.tmp-');
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
+  });
+
+  it('fails with the file system error when the file cannot be written, without hanging', async () => {
+    const target = path.join(dir, 'no-such-dir', 'x.xlsx');
+    try {
+      await writeXlsx(sample(), target);
+      expect.fail('should have thrown');
+    } catch (err) {
+      expect((err as NodeJS.ErrnoException).code).to.equal('ENOENT');
+    }
+    expect(fs.existsSync(target)).to.equal(false);
   });
 
   it('stops when the job is cancelled, leaving neither the file nor a temp file', async () => {
