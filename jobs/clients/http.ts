@@ -90,6 +90,14 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /**
+ * The push targets' rule (OS2sync, Rollekatalog, OS2phonebook): every 5xx and 429 are tried again, honouring
+ * Retry-After; any other status is the answer. A 429 is never taken for the object's rejection.
+ */
+export function isRetryablePushStatus(status: number): boolean {
+  return status >= 500 || status === 429;
+}
+
+/**
  * Sends one request with a deadline. Resolves with the response whatever its status; rejects with
  * RequestTimeoutError, AbortedError or NetworkError.
  */

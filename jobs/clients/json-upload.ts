@@ -1,13 +1,14 @@
 /**
  * A JSON-over-HTTP client for the full-upload exports (Rollekatalog, OS2phonebook): one deadline per request,
- * TLS verified unless told otherwise, retries only on 5xx, timeouts and network errors (a 4xx is the server's
- * answer and is returned), Retry-After honoured. Bodies are never logged by this module.
+ * TLS verified unless told otherwise, retries only on 5xx, 429, timeouts and network errors (any other 4xx is
+ * the server's answer and is returned), Retry-After honoured. Bodies are never logged by this module.
  */
 import {
   NetworkError,
   RequestTimeoutError,
   RetryableError,
   createHttpClient,
+  isRetryablePushStatus,
   oneLine,
   requestWithDeadline,
   retryAfterMs,
@@ -89,7 +90,7 @@ export function createJsonUploadClient(opts: JsonUploadClientOptions): JsonUploa
             throw new RetryableError(err as Error, retryable);
           }
           const text = typeof res.data === 'string' ? res.data : '';
-          if (res.status >= 500) {
+          if (isRetryablePushStatus(res.status)) {
             const err = new Error(`HTTP ${res.status} from ${what}: ${bodyExcerpt(text)}`);
             throw new RetryableError(err, true, retryAfterMs(res.headers['retry-after']));
           }

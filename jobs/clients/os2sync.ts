@@ -1,6 +1,6 @@
 /**
  * OS2sync REST client (spec §1): CVR/ApiKey headers, JSON bodies, case-insensitive reading of responses,
- * retry with backoff on 5xx and connection errors. 4xx answers are returned to the caller (per-object
+ * retry with backoff on 5xx, 429 (honouring Retry-After) and connection errors. Other 4xx answers are returned to the caller (per-object
  * errors). A request that still fails after its retries throws Os2syncUnavailableError when OS2sync cannot be
  * reached at all (connection refused, host or network unreachable, name not found), else
  * Os2syncRequestFailedError (5xx, timeout, connection reset): a failure of that one request's object.
@@ -11,8 +11,10 @@ import {
   RequestTimeoutError,
   RetryableError,
   createHttpClient,
+  isRetryablePushStatus,
   oneLine,
   requestWithDeadline,
+  retryAfterMs,
   scrub,
   withRetry,
   type RetryPolicy,
@@ -46,7 +48,7 @@ export class Os2syncUnavailableError extends Error {
   }
 }
 
-/** OS2sync answered 5xx, timed out or dropped the connection on every attempt of one request. */
+/** OS2sync answered 5xx or 429, timed out or dropped the connection on every attempt of one request. */
 export class Os2syncRequestFailedError extends Error {
   constructor(
     message: string,
@@ -144,8 +146,9 @@ export function createOs2syncClient(opts: Os2syncClientOptions): Os2syncClient {
             throw err;
           }
           const text = typeof res.data === 'string' ? res.data : '';
-          if (res.status >= 500) {
-            throw new RetryableError(new HttpStatusError(res.status, text), true);
+          if (isRetryablePushStatus(res.status)) {
+            const err = new HttpStatusError(res.status, text);
+            throw new RetryableError(err, true, retryAfterMs(res.headers['retry-after']));
           }
           return { status: res.status, body: parseBody(text), text };
         },

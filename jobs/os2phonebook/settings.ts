@@ -55,7 +55,7 @@ export const PB = {
     type: 'duration',
     default: 5_000,
     description:
-      'First wait before retrying a 5xx answer or a network error (doubles, at most 60 s; 5 tries; 4xx never retried)',
+      'First wait before retrying a 5xx or 429 answer or a network error (doubles, at most 60 s; 5 tries; other 4xx never retried)',
   }),
   verifyTls: setting<boolean>({
     key: 'exporters.os2phonebook_verify_tls',

@@ -219,7 +219,7 @@ export const S = {
     type: 'integer',
     default: 5,
     description:
-      'Attempts per OS2sync request on 5xx, timeouts and connection errors before that object (or, when refused, OS2sync) counts as failed',
+      'Attempts per OS2sync request on 5xx, 429, timeouts and connection errors before that object (or, when refused, OS2sync) counts as failed',
   }),
   downAfterFailures: setting({
     key: 'os2sync.down_after_failures',

@@ -164,7 +164,7 @@ export const R = {
     type: 'duration',
     default: 5_000,
     description:
-      'First wait before retrying a 5xx answer or a timeout (doubles; at most 2 retries; 4xx answers are never retried)',
+      'First wait before retrying a 5xx or 429 answer or a timeout (doubles; at most 2 retries; other 4xx answers are never retried)',
   }),
   ldapUrl: setting<string | undefined>({
     key: `${P}.ldap_url`,
