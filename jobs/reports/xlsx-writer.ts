@@ -2,7 +2,8 @@
  * XLSX as specs/reports.md §5.0 asks: one sheet, bold header, autofilter over every row and column, widths
  * fitted to the longest value, numbers as numbers and dates as dates (a serial day with a `yyyy-mm-dd` format).
  *
- * The sheet's XML is written here and zipped by archiver (the zip library exceljs itself uses). exceljs's
+ * The sheet's XML is written here and zipped by yazl (a small streaming zip writer: 15 ms to load, where
+ * archiver, the zip library exceljs uses, takes 0.2 s of every report process's start-up). exceljs's
  * streaming writer built a Row and a Cell object, a style lookup and an XML stream for every row: about 6 µs a
  * cell, 5-7 s of CPU for reports_csv on fixture L, the largest single cost of the night after MO's read. A
  * report sheet is plain data in three styles, so its XML is a string per row (≈1 µs a cell). Rows go to the
@@ -11,13 +12,15 @@
 import { once } from 'node:events';
 import fs from 'node:fs';
 import { PassThrough } from 'node:stream';
-import archiver from 'archiver';
+import { ZipFile } from 'yazl';
 import { cellText, type Cell, type ReportTable } from './table.js';
 
 const MAX_WIDTH = 80;
 /** Characters of sheet XML gathered before each write into the zip. */
 const CHUNK_CHARS = 64 * 1024;
 const MS_PER_DAY = 86_400_000;
+/** zlib level 3: on fixture L's sheets ≈ 30 % less CPU than the default 6, files ≈ 7 % larger. */
+const ZLIB_LEVEL = 3;
 /** Days from Excel's day 0 (1899-12-30, its 1900 leap-year bug included) to 1970-01-01. */
 const EXCEL_EPOCH_DAYS = 25_569;
 
@@ -169,31 +172,33 @@ export async function writeXlsx(table: ReportTable, filename: string, signal?: A
   signal?.throwIfAborted();
   const out = fs.createWriteStream(filename);
   const closed = once(out, 'close').catch(() => undefined);
-  const zip = archiver('zip', { zlib: { level: 3 } });
+  const zip = new ZipFile();
   const sheet = new PassThrough();
   let fail: (err: unknown) => void = () => {};
   const failed = new Promise<never>((_, reject) => (fail = reject));
   failed.catch(() => {}); // observed through the races below; never an unhandled rejection
-  for (const emitter of [zip, out, sheet]) emitter.on('error', (err: unknown) => fail(err));
+  const emitters: NodeJS.EventEmitter[] = [zip, zip.outputStream, out, sheet];
+  for (const emitter of emitters) emitter.on('error', (err: unknown) => fail(err));
   const onAbort = (): void => fail(signal!.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    zip.pipe(out);
-    zip.append(CONTENT_TYPES_XML, { name: '[Content_Types].xml' });
-    zip.append(ROOT_RELS_XML, { name: '_rels/.rels' });
-    zip.append(workbookXml(sheetName(table.sheet)), { name: 'xl/workbook.xml' });
-    zip.append(WORKBOOK_RELS_XML, { name: 'xl/_rels/workbook.xml.rels' });
-    zip.append(STYLES_XML, { name: 'xl/styles.xml' });
-    zip.append(sheet, { name: 'xl/worksheets/sheet1.xml' });
+    zip.outputStream.pipe(out);
+    const entry = { compressionLevel: ZLIB_LEVEL };
+    zip.addBuffer(Buffer.from(CONTENT_TYPES_XML), '[Content_Types].xml', entry);
+    zip.addBuffer(Buffer.from(ROOT_RELS_XML), '_rels/.rels', entry);
+    zip.addBuffer(Buffer.from(workbookXml(sheetName(table.sheet))), 'xl/workbook.xml', entry);
+    zip.addBuffer(Buffer.from(WORKBOOK_RELS_XML), 'xl/_rels/workbook.xml.rels', entry);
+    zip.addBuffer(Buffer.from(STYLES_XML), 'xl/styles.xml', entry);
+    zip.addReadStream(sheet, 'xl/worksheets/sheet1.xml', entry);
+    zip.end();
     for (const chunk of sheetXml(table)) {
       if (!sheet.write(chunk)) await Promise.race([once(sheet, 'drain'), failed]);
     }
     sheet.end();
-    await Promise.race([zip.finalize(), failed]);
-    // the file stream closes after its last write ('error' comes first if one fails)
+    // the file stream closes after the zip's last byte is written ('error' comes first if a write fails)
     await Promise.race([closed, failed]);
   } catch (err) {
-    zip.abort();
+    zip.outputStream.unpipe(out);
     sheet.destroy();
     out.destroy();
     await closed;

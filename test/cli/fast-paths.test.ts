@@ -50,7 +50,7 @@ describe('fast paths (list, status)', function () {
       expect(urls.some((u) => u.endsWith('/dist/orchestrator/cli.js'))).to.equal(true);
       expect(urls.some((u) => u.includes('/dist/jobs/registry.js'))).to.equal(true);
       const heavy = urls.filter((u) =>
-        /node_modules\/(archiver|pg|nunjucks|graphql|axios|p-graph|nodemailer|tar)\//.test(u),
+        /node_modules\/(yazl|pg|nunjucks|graphql|axios|p-graph|nodemailer|tar)\//.test(u),
       );
       expect(heavy).to.deep.equal([]);
       // implementations are the modules definitions load lazily: jobs/<area>/run*.js
