@@ -10,7 +10,7 @@ import { openSnapshot } from '../lora-cache/read.js';
 import { runnerTimezone } from '../lora-cache/settings.js';
 import { reportDryWrite, writeTarget } from '../dry-run.js';
 import type { ExportTimes } from './export-types.js';
-import { connectPostgres, exportToPostgres, type PostgresConnection } from './postgres-target.js';
+import type { PostgresConnection } from './postgres-target.js';
 import { resolveTarget, type TargetKind } from './settings.js';
 import { exportToSqlite } from './sqlite-target.js';
 
@@ -56,6 +56,7 @@ export async function runSqlExport(ctx: JobContext, kind: TargetKind): Promise<J
     } else {
       where = postgresUrl(target);
       ctx.logger.info(`copying the ${snapshot.info.mode} snapshot into ${where}`);
+      const { connectPostgres, exportToPostgres } = await postgresTarget();
       const client = await connectPostgres(target, ctx.signal).catch((err: Error) => {
         throw new Error(`cannot connect to ${where}: ${err.message}`);
       });
@@ -84,12 +85,16 @@ export async function runSqlExport(ctx: JobContext, kind: TargetKind): Promise<J
   }
 }
 
+/** pg is loaded only for a PostgreSQL target: a SQLite export's process is spared its ≈60 ms of start-up. */
+const postgresTarget = () => import('./postgres-target.js');
+
 const postgresUrl = (t: PostgresConnection): string =>
   `postgresql://${t.user}@${t.host}:${t.port}/${t.database}`;
 
 /** Dry run: connects and runs `SELECT 1`, so a wrong host or password shows; returns the target's URL. */
 async function checkPostgres(target: PostgresConnection, signal: AbortSignal): Promise<string> {
   const where = postgresUrl(target);
+  const { connectPostgres } = await postgresTarget();
   const client = await connectPostgres(target, signal).catch((err: Error) => {
     throw new Error(`cannot connect to ${where}: ${err.message}`);
   });
