@@ -1,9 +1,9 @@
 /**
  * OS2sync REST client (spec §1): CVR/ApiKey headers, JSON bodies, case-insensitive reading of responses,
- * retry with backoff on 5xx, 429 (honouring Retry-After) and connection errors. Other 4xx answers are returned to the caller (per-object
- * errors). A request that still fails after its retries throws Os2syncUnavailableError when OS2sync cannot be
- * reached at all (connection refused, host or network unreachable, name not found), else
- * Os2syncRequestFailedError (5xx, timeout, connection reset): a failure of that one request's object.
+ * retry with backoff on 5xx, 429 (honouring Retry-After) and connection errors. Other 4xx answers are returned
+ * to the caller (per-object errors). A request that still fails after its retries throws Os2syncUnavailableError
+ * when OS2sync cannot be reached at all (connection refused, host or network unreachable, name not found), else
+ * Os2syncRequestFailedError (5xx, 429, timeout, connection reset): a failure of that one request's object.
  */
 import type { AxiosInstance } from 'axios';
 import {
