@@ -42,16 +42,19 @@ const CONTENT_TYPES_XML =
   '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>' +
   '</Types>';
 
-const ROOT_RELS_XML =
-  `${XML_HEAD}<Relationships xmlns="${PKG_REL_NS}">` +
-  `<Relationship Id="rId1" Type="${REL_NS}/officeDocument" Target="xl/workbook.xml"/>` +
-  '</Relationships>';
+/** A rels part: `rId1`, `rId2`, … in the order given, each `[type, target]`. */
+function relationshipsXml(rels: [type: string, target: string][]): string {
+  const items = rels.map(
+    ([type, target], i) => `<Relationship Id="rId${i + 1}" Type="${REL_NS}/${type}" Target="${target}"/>`,
+  );
+  return `${XML_HEAD}<Relationships xmlns="${PKG_REL_NS}">${items.join('')}</Relationships>`;
+}
 
-const WORKBOOK_RELS_XML =
-  `${XML_HEAD}<Relationships xmlns="${PKG_REL_NS}">` +
-  `<Relationship Id="rId1" Type="${REL_NS}/worksheet" Target="worksheets/sheet1.xml"/>` +
-  `<Relationship Id="rId2" Type="${REL_NS}/styles" Target="styles.xml"/>` +
-  '</Relationships>';
+const ROOT_RELS_XML = relationshipsXml([['officeDocument', 'xl/workbook.xml']]);
+const WORKBOOK_RELS_XML = relationshipsXml([
+  ['worksheet', 'worksheets/sheet1.xml'],
+  ['styles', 'styles.xml'],
+]);
 
 /** Three cell styles: 0 plain, 1 bold (the header), 2 the date format. */
 const STYLES_XML =
@@ -184,11 +187,14 @@ export async function writeXlsx(table: ReportTable, filename: string, signal?: A
   try {
     zip.outputStream.pipe(out);
     const entry = { compressionLevel: ZLIB_LEVEL };
-    zip.addBuffer(Buffer.from(CONTENT_TYPES_XML), '[Content_Types].xml', entry);
-    zip.addBuffer(Buffer.from(ROOT_RELS_XML), '_rels/.rels', entry);
-    zip.addBuffer(Buffer.from(workbookXml(sheetName(table.sheet))), 'xl/workbook.xml', entry);
-    zip.addBuffer(Buffer.from(WORKBOOK_RELS_XML), 'xl/_rels/workbook.xml.rels', entry);
-    zip.addBuffer(Buffer.from(STYLES_XML), 'xl/styles.xml', entry);
+    const parts: [name: string, xml: string][] = [
+      ['[Content_Types].xml', CONTENT_TYPES_XML],
+      ['_rels/.rels', ROOT_RELS_XML],
+      ['xl/workbook.xml', workbookXml(sheetName(table.sheet))],
+      ['xl/_rels/workbook.xml.rels', WORKBOOK_RELS_XML],
+      ['xl/styles.xml', STYLES_XML],
+    ];
+    for (const [name, xml] of parts) zip.addBuffer(Buffer.from(xml), name, entry);
     zip.addReadStream(sheet, 'xl/worksheets/sheet1.xml', entry);
     zip.end();
     for (const chunk of sheetXml(table)) {
