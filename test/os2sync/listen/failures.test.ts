@@ -14,6 +14,25 @@ const freePort = (): Promise<number> =>
     });
   });
 
+/**
+ * A port found free may be taken again before the listener binds it (an emulator's or a connection's ephemeral
+ * port): then the listener exits with its one-line EADDRINUSE error, and the test tries another port.
+ */
+async function startListenOnAFreeMetricsPort(h: ListenHarness): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    h.sb.write(
+      h.settings({ 'listen.idle_poll': '20ms', 'listen.retry_backoff': '300ms', 'listen.metrics_port': port }),
+    );
+    const listener = await h.startListen();
+    if (listener.child.exitCode === null && listener.child.signalCode === null) return port;
+    const res = await listener.done;
+    if (attempt === 3 || !/EADDRINUSE/.test(res.stderr)) {
+      throw new Error(`job-runner listen exited (${res.code}): ${res.stderr.trim()}`);
+    }
+  }
+}
+
 describe('job-runner listen: failures, the night, MO merges, metrics', function () {
   this.timeout(240_000);
   let h: ListenHarness;
@@ -97,9 +116,8 @@ describe('job-runner listen: failures, the night, MO merges, metrics', function 
   });
 
   it('/metrics serves Prometheus text on the loopback port; status --json shows the listener', async () => {
-    const port = await freePort();
-    h = await startListenHarness({ 'listen.metrics_port': port });
-    await h.startListen();
+    h = await startListenHarness();
+    const port = await startListenOnAFreeMetricsPort(h);
     h.mo.changes.update('persons', h.exportedPersons()[5]!, { surname: 'Målt' });
     await waitFor(() => h.sends().length === 1, 60_000);
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
