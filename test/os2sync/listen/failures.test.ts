@@ -22,7 +22,11 @@ async function startListenOnAFreeMetricsPort(h: ListenHarness): Promise<number> 
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     h.sb.write(
-      h.settings({ 'listen.idle_poll': '20ms', 'listen.retry_backoff': '300ms', 'listen.metrics_port': port }),
+      h.settings({
+        'listen.idle_poll': '20ms',
+        'listen.retry_backoff': '300ms',
+        'listen.metrics_port': port,
+      }),
     );
     const listener = await h.startListen();
     if (listener.child.exitCode === null && listener.child.signalCode === null) return port;
