@@ -13,6 +13,7 @@ import {
   quoteIdent,
   SNAPSHOT_TABLES,
   sqliteCreateTable,
+  type TableDef,
 } from '../lora-cache/schema.js';
 import type { ExportTimes } from './export-types.js';
 
@@ -59,14 +60,25 @@ export function exportToSqlite(
     for (const t of SNAPSHOT_TABLES) {
       throwIfAborted(signal);
       const work = `w${t.name}`;
+      const indexes = indexStatements(t.name, work, tag);
       db.transaction(() => {
         dropTableOrView(db, work);
         db.exec(sqliteCreateTable(t, work));
-        const cols = t.columns.map((c) => q(c.name)).join(', ');
-        rows[t.name] = db
-          .prepare(`INSERT INTO main.${q(work)} (${cols}) SELECT ${cols} FROM snap.${q(t.name)}`)
-          .run().changes;
-        for (const s of indexStatements(t.name, work, tag)) db.exec(s);
+        if (sameLayout(db, t)) {
+          // SQLite's transfer optimisation: a bare `INSERT INTO t SELECT * FROM u` between tables of one layout
+          // copies the records, and the indexes that exist on both sides, as they are, without decoding a row or
+          // sorting an index: half the copy's CPU on L
+          for (const s of indexes) db.exec(s);
+          rows[t.name] = db
+            .prepare(`INSERT INTO main.${q(work)} SELECT * FROM snap.${q(t.name)}`)
+            .run().changes;
+        } else {
+          const cols = t.columns.map((c) => q(c.name)).join(', ');
+          rows[t.name] = db
+            .prepare(`INSERT INTO main.${q(work)} (${cols}) SELECT ${cols} FROM snap.${q(t.name)}`)
+            .run().changes;
+          for (const s of indexes) db.exec(s);
+        }
       })();
     }
     db.exec('DETACH DATABASE snap');
@@ -91,6 +103,23 @@ export function exportToSqlite(
   } finally {
     db.close();
   }
+}
+
+/**
+ * The snapshot's table has exactly the schema's columns in order, and an index on each column the export indexes.
+ * A snapshot of another layout (an older build) is copied column by column instead, with the indexes built after.
+ */
+function sameLayout(db: Database, t: TableDef): boolean {
+  const columns = (db.prepare(`PRAGMA snap.table_info(${q(t.name)})`).all() as { name: string }[]).map(
+    (c) => c.name,
+  );
+  if (columns.join('\0') !== t.columns.map((c) => c.name).join('\0')) return false;
+  const indexed = new Set<string>();
+  for (const ix of db.prepare(`PRAGMA snap.index_list(${q(t.name)})`).all() as { name: string }[]) {
+    const cols = db.prepare(`PRAGMA snap.index_info(${q(ix.name)})`).all() as { name: string }[];
+    if (cols.length === 1) indexed.add(cols[0]!.name);
+  }
+  return t.columns.every((c) => c.primaryKey || !INDEXED_COLUMNS.includes(c.name) || indexed.has(c.name));
 }
 
 function sqlString(s: string): string {
