@@ -123,7 +123,7 @@ describe('job-runner listen: failures, the night, MO merges, metrics', function 
     h = await startListenHarness();
     const port = await startListenOnAFreeMetricsPort(h);
     h.mo.changes.update('persons', h.exportedPersons()[5]!, { surname: 'Målt' });
-    await waitFor(() => h.sends().length === 1, 60_000);
+    await waitFor(() => h.sends().length >= 1, 60_000);
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(text).to.match(/^job_runner_listen_events_fetched_total [1-9]/m);
     expect(text).to.match(/^job_runner_listen_events_acked_total [1-9]/m);
