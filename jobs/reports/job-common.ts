@@ -76,7 +76,9 @@ export async function deliver(ctx: JobContext, sources: TableSource[]): Promise<
       ctx.logger.info(`dry run: would write ${t.fileBase} (${t.rows.length} rows) to ${dir}`);
       continue;
     }
-    outputs.push(...(await writeReport(t, { dir, formats, signal: ctx.signal })));
+    outputs.push(
+      ...(await writeReport(t, { dir, formats, signal: ctx.signal, warn: (m) => ctx.logger.warn(m) })),
+    );
     ctx.logger.info(`wrote ${t.fileBase} (${t.rows.length} rows)`);
   }
   ctx.progress(sources.length, sources.length, 'reports written');

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { writeAtomically } from '../../orchestrator/atomic-write.js';
 import { writeCsv } from './csv-writer.js';
 import type { ReportTable } from './table.js';
-import { writeXlsx } from './xlsx-writer.js';
+import { cellsOverExcelLimit, EXCEL_MAX_CELL_CHARS, writeXlsx } from './xlsx-writer.js';
 
 export type ReportFormat = 'csv' | 'xlsx';
 
@@ -19,6 +19,8 @@ export interface OutputOptions {
   formats: readonly ReportFormat[];
   upload?: Uploader;
   signal?: AbortSignal;
+  /** Told what an operator should know about a file written (e.g. cells cut to Excel's limit). */
+  warn?: (message: string) => void;
 }
 
 /** Writes one table in every format; returns the absolute paths written. */
@@ -38,6 +40,14 @@ export async function writeReport(table: ReportTable, opts: OutputOptions): Prom
       },
       { mode },
     );
+    const cut = format === 'xlsx' ? cellsOverExcelLimit(table) : 0;
+    if (cut > 0) {
+      opts.warn?.(
+        `${path.basename(target)}: ${cut} ${cut === 1 ? 'cell is' : 'cells are'} longer than Excel's limit of ` +
+          `${EXCEL_MAX_CELL_CHARS.toLocaleString('en')} characters; the sheet holds ${cut === 1 ? 'it' : 'them'} cut to it` +
+          (opts.formats.includes('csv') ? ', the CSV whole' : ''),
+      );
+    }
     written.push(target);
   }
   return written;

@@ -118,7 +118,28 @@ export function columnLetters(index: number): string {
   return s;
 }
 
-function stringCell(ref: string, value: string, style: number): string {
+/** Excel's limit on a cell's text; a longer cell makes Excel "repair" the whole file. */
+export const EXCEL_MAX_CELL_CHARS = 32_767;
+
+/** The text cut to Excel's limit, never between the two halves of a surrogate pair. */
+function withinExcelLimit(value: string): string {
+  if (value.length <= EXCEL_MAX_CELL_CHARS) return value;
+  const end = /[\uD800-\uDBFF]/.test(value[EXCEL_MAX_CELL_CHARS - 1]!)
+    ? EXCEL_MAX_CELL_CHARS - 1
+    : EXCEL_MAX_CELL_CHARS;
+  return value.slice(0, end);
+}
+
+/** How many of the table's cells Excel cannot hold whole (the sheet holds them cut to its limit). */
+export function cellsOverExcelLimit(table: ReportTable): number {
+  let n = 0;
+  for (const row of table.rows)
+    for (const cell of row) if (typeof cell === 'string' && cell.length > EXCEL_MAX_CELL_CHARS) n++;
+  return n;
+}
+
+function stringCell(ref: string, text: string, style: number): string {
+  const value = withinExcelLimit(text);
   const s = style ? ` s="${style}"` : '';
   // leading or trailing blanks are kept only when the text says so
   const preserve = /^\s|\s$/.test(value) ? ' xml:space="preserve"' : '';

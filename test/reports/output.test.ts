@@ -53,6 +53,35 @@ describe('report output', () => {
     expect(lines[2002]).to.equal('"navn 2001 ""x""";"2001";"";"a;b"');
   });
 
+  it("cuts a cell over Excel's 32,767 characters in the XLSX only, never inside a surrogate pair, and warns once", async () => {
+    const long = 'x'.repeat(40_000);
+    const emojiAtLimit = 'y'.repeat(32_766) + '😀' + 'z'.repeat(10); // the pair straddles the limit
+    const table: ReportTable = {
+      ...sample(),
+      rows: [
+        [long, 1, null, 'kort'],
+        [emojiAtLimit, 2, null, long],
+      ],
+    };
+    const warnings: string[] = [];
+    const [csv, xlsx] = await writeReport(table, {
+      dir,
+      formats: ['csv', 'xlsx'],
+      warn: (m) => warnings.push(m),
+    });
+    expect(fs.readFileSync(csv!, 'utf8')).to.contain(`"${long}"`);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(xlsx!);
+    const ws = wb.getWorksheet(1)!;
+    expect(ws.getCell('A2').value).to.equal('x'.repeat(32_767));
+    expect(ws.getCell('A3').value).to.equal('y'.repeat(32_766));
+    expect(ws.getCell('D2').value).to.equal('kort');
+    expect(ws.getCell('D3').value).to.equal('x'.repeat(32_767));
+    expect(warnings).to.deep.equal([
+      "Prøve rapport.xlsx: 3 cells are longer than Excel's limit of 32,767 characters; the sheet holds them cut to it, the CSV whole",
+    ]);
+  });
+
   it('writes XLSX that reads back with a bold header, autofilter, fitted widths, numbers and dates', async () => {
     const [csv, xlsx] = await writeReport(sample(), { dir, formats: ['csv', 'xlsx'] });
     expect(path.basename(csv!)).to.equal('Prøve rapport.csv');
