@@ -7,7 +7,7 @@ import path from 'node:path';
 import { writeAtomically } from '../../orchestrator/atomic-write.js';
 import { writeCsv } from './csv-writer.js';
 import type { ReportTable } from './table.js';
-import { cellsOverExcelLimit, EXCEL_MAX_CELL_CHARS, writeXlsx } from './xlsx-writer.js';
+import { EXCEL_MAX_CELL_CHARS, writeXlsx } from './xlsx-writer.js';
 
 export type ReportFormat = 'csv' | 'xlsx';
 
@@ -32,15 +32,15 @@ export async function writeReport(table: ReportTable, opts: OutputOptions): Prom
     opts.signal?.throwIfAborted();
     const target = path.join(opts.dir, `${table.fileBase}.${format}`);
     // the temp file is created with its final mode, so CPR numbers never sit in a world-readable file
-    await writeAtomically(
+    const cut = await writeAtomically(
       target,
       async (tmp) => {
-        if (format === 'csv') writeCsv(table, tmp);
-        else await writeXlsx(table, tmp, opts.signal);
+        if (format === 'xlsx') return (await writeXlsx(table, tmp, opts.signal)).cellsCut;
+        writeCsv(table, tmp);
+        return 0;
       },
       { mode },
     );
-    const cut = format === 'xlsx' ? cellsOverExcelLimit(table) : 0;
     if (cut > 0) {
       opts.warn?.(
         `${path.basename(target)}: ${cut} ${cut === 1 ? 'cell is' : 'cells are'} longer than Excel's limit of ` +

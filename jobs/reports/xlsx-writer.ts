@@ -124,18 +124,9 @@ export const EXCEL_MAX_CELL_CHARS = 32_767;
 /** The text cut to Excel's limit, never between the two halves of a surrogate pair. */
 function withinExcelLimit(value: string): string {
   if (value.length <= EXCEL_MAX_CELL_CHARS) return value;
-  const end = /[\uD800-\uDBFF]/.test(value[EXCEL_MAX_CELL_CHARS - 1]!)
-    ? EXCEL_MAX_CELL_CHARS - 1
-    : EXCEL_MAX_CELL_CHARS;
-  return value.slice(0, end);
-}
-
-/** How many of the table's cells Excel cannot hold whole (the sheet holds them cut to its limit). */
-export function cellsOverExcelLimit(table: ReportTable): number {
-  let n = 0;
-  for (const row of table.rows)
-    for (const cell of row) if (typeof cell === 'string' && cell.length > EXCEL_MAX_CELL_CHARS) n++;
-  return n;
+  const last = value.charCodeAt(EXCEL_MAX_CELL_CHARS - 1);
+  const highSurrogate = last >= 0xd800 && last <= 0xdbff;
+  return value.slice(0, highSurrogate ? EXCEL_MAX_CELL_CHARS - 1 : EXCEL_MAX_CELL_CHARS);
 }
 
 function stringCell(ref: string, text: string, style: number): string {
@@ -160,8 +151,11 @@ function cellXml(ref: string, cell: Cell): string {
   return stringCell(ref, cell, 0);
 }
 
-/** The worksheet's XML in chunks of about CHUNK_CHARS, rows in order. */
-export function* sheetXml(table: ReportTable): Generator<string> {
+/**
+ * The worksheet's XML in chunks of about CHUNK_CHARS, rows in order. `stats.cellsCut` counts the cells cut to
+ * Excel's limit.
+ */
+export function* sheetXml(table: ReportTable, stats = { cellsCut: 0 }): Generator<string> {
   const letters = table.columns.map((_, i) => columnLetters(i));
   const last = `${columnLetters(Math.max(1, table.columns.length) - 1)}${table.rows.length + 1}`;
   const cols = fittedWidths(table)
@@ -177,8 +171,11 @@ export function* sheetXml(table: ReportTable): Generator<string> {
     const row = table.rows[r]!;
     const n = r + 2;
     xml += `<row r="${n}">`;
-    for (let j = 0; j < row.length; j++)
-      xml += cellXml(`${letters[j] ?? columnLetters(j)}${n}`, row[j] ?? null);
+    for (let j = 0; j < row.length; j++) {
+      const cell = row[j] ?? null;
+      if (typeof cell === 'string' && cell.length > EXCEL_MAX_CELL_CHARS) stats.cellsCut++;
+      xml += cellXml(`${letters[j] ?? columnLetters(j)}${n}`, cell);
+    }
     xml += '</row>';
     if (xml.length >= CHUNK_CHARS) {
       yield xml;
@@ -189,10 +186,15 @@ export function* sheetXml(table: ReportTable): Generator<string> {
 }
 
 /**
- * Writes the workbook to `filename`. A failure or an abort rejects only once the file is closed, so the
- * caller's clean-up removes it for good (a stream still opening would otherwise create it after its removal).
+ * Writes the workbook to `filename`; resolves with the number of cells cut to Excel's limit. A failure or an
+ * abort rejects only once the file is closed, so the caller's clean-up removes it for good (a stream still
+ * opening would otherwise create it after its removal).
  */
-export async function writeXlsx(table: ReportTable, filename: string, signal?: AbortSignal): Promise<void> {
+export async function writeXlsx(
+  table: ReportTable,
+  filename: string,
+  signal?: AbortSignal,
+): Promise<{ cellsCut: number }> {
   signal?.throwIfAborted();
   const out = fs.createWriteStream(filename);
   const closed = once(out, 'close').catch(() => undefined);
@@ -218,12 +220,14 @@ export async function writeXlsx(table: ReportTable, filename: string, signal?: A
     for (const [name, xml] of parts) zip.addBuffer(Buffer.from(xml), name, entry);
     zip.addReadStream(sheet, 'xl/worksheets/sheet1.xml', entry);
     zip.end();
-    for (const chunk of sheetXml(table)) {
+    const stats = { cellsCut: 0 };
+    for (const chunk of sheetXml(table, stats)) {
       if (!sheet.write(chunk)) await Promise.race([once(sheet, 'drain'), failed]);
     }
     sheet.end();
     // the file stream closes after the zip's last byte is written ('error' comes first if a write fails)
     await Promise.race([closed, failed]);
+    return stats;
   } catch (err) {
     zip.outputStream.unpipe(out);
     sheet.destroy();
