@@ -2,9 +2,12 @@
  * One read of MO a night (issue 13), measured side by side against the MO emulator in its own process:
  * - snapshot build vs a raw replay of the very same requests (plain node:http, same chains and concurrency,
  *   bodies discarded): goal ≤ 1.10 on L, with the emulator pinned to its own core (taskset) and without;
- * - the whole night (snapshot, CPR map, OS2sync in stub mode, the three reports, the SQLite SQL export, the sanity
- *   check) vs a night of the snapshot alone: goal ≤ 1.6; MO requests of the whole night per job: goal = the
- *   snapshot's; the peak RSS of every job's process (goal ≤ 300 MB each);
+ * - the whole night (snapshot, CPR map, OS2sync, the three reports, the SQLite SQL export, the sanity check) vs a
+ *   night of the snapshot alone: goal ≤ 1.6; MO requests of the whole night per job: goal = the snapshot's; the
+ *   peak RSS of every job's process (goal ≤ 300 MB each). OS2sync sends to the OS2sync emulator (in this process)
+ *   with the hash cache of the night before, as a production night does: a first night (cold cache, every object
+ *   sent) runs once before the pairs and is printed on its own line. ONE_READ_BENCH_OS2SYNC=stub runs OS2sync in
+ *   stub mode instead (every request logged, nothing sent: how stops before 25 measured it);
  * - scaling S → M → L → 2xL: snapshot build time and peak RSS per object.
  * Every figure is the median of PAIRS pairs run alternately, printed with the load average.
  * ONE_READ_BENCH_QUICK=1: fixture S, one pair, scaling S → M (a smoke test of the bench itself).
@@ -22,6 +25,7 @@ const CHILD_FLAG = '--one-read-bench-child';
 const QUICK = process.env.ONE_READ_BENCH_QUICK === '1';
 const ONLY_REPLAY = process.env.ONE_READ_BENCH_ONLY === 'replay';
 const ONLY_NIGHT = process.env.ONE_READ_BENCH_ONLY === 'night';
+const OS2SYNC_STUB = process.env.ONE_READ_BENCH_OS2SYNC === 'stub';
 const SIZE = QUICK ? 'S' : 'L';
 const PAIRS = QUICK ? 1 : Math.max(3, Number(process.env.ONE_READ_BENCH_PAIRS ?? 3));
 const SCALING = (QUICK ? ['S', 'M'] : ['S', 'M', 'L', '2xL']) as ('S' | 'M' | 'L' | '2xL')[];
@@ -145,7 +149,14 @@ const NIGHT_TOGGLES = [
   'crontab.RUN_ACTUAL_STATE_EXPORT',
 ];
 
-async function nightChild(moUrl: string, root: string, topUnit: string, whole: string): Promise<Timed> {
+async function nightChild(
+  moUrl: string,
+  root: string,
+  topUnit: string,
+  whole: string,
+  os2syncUrl: string,
+  hashCache: string,
+): Promise<Timed> {
   const { Settings } = await import('../orchestrator/settings-store.js');
   const { runJobs } = await import('../orchestrator/run-night.js');
   const { builtinJobs } = await import('../jobs/registry.js');
@@ -157,7 +168,8 @@ async function nightChild(moUrl: string, root: string, topUnit: string, whole: s
       'runner.state_dir': path.join(root, 'var'),
       'mora.base': moUrl,
       'municipality.cvr': '29189846',
-      'os2sync.api_url': 'stub',
+      'os2sync.api_url': os2syncUrl,
+      'os2sync.hash_cache': hashCache,
       'os2sync.top_unit_uuid': topUnit,
       'reports.upload_to_mo': false,
       ...Object.fromEntries(toggles.map((t) => [t, true])),
@@ -319,28 +331,55 @@ async function wholeNight(mo: { url: string; graphqlUrl: string; reset(): Promis
     for (const e of log) per[jobOf(e.operationName)] = (per[jobOf(e.operationName)] ?? 0) + 1;
     return per;
   };
+  const { startOs2syncEmulator } = await import('../test/emulators/os2sync/server.js');
+  const os2sync = OS2SYNC_STUB ? undefined : await startOs2syncEmulator();
+  const os2syncUrl = os2sync?.url ?? 'stub';
+  // one hash cache for every night, as on a server: each night compares with the one before it
+  const hashCache = path.join(stateDir, 'os2sync-hash-cache.json');
+  const night = async (whole: 'whole' | 'alone') => {
+    const root = fs.mkdtempSync(path.join(stateDir, 'night-'));
+    try {
+      await mo.reset();
+      os2sync?.reset();
+      const timed = await child('night', mo.url, root, top, whole, os2syncUrl, hashCache);
+      return { timed, requests: await requestsOf(), os2syncRequests: os2sync?.apiRequests().length ?? 0 };
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  };
   const pairs: {
     alone: Timed;
     whole: Timed;
     aloneRequests: Record<string, number>;
     wholeRequests: Record<string, number>;
+    os2syncRequests: number;
   }[] = [];
-  for (let i = 0; i < PAIRS; i++) {
-    const root = fs.mkdtempSync(path.join(stateDir, 'night-'));
-    await mo.reset();
-    const alone = await child('night', mo.url, root, top, 'alone');
-    const aloneRequests = await requestsOf();
-    await mo.reset();
-    const whole = await child('night', mo.url, root, top, 'whole');
-    const wholeRequests = await requestsOf();
-    pairs.push({ alone, whole, aloneRequests, wholeRequests });
-    fs.rmSync(root, { recursive: true, force: true });
+  try {
+    if (os2sync) {
+      const first = await night('whole');
+      console.log(
+        `one-read/first night, OS2sync hash cache empty (${SIZE}): ${(first.timed.wallMs / 1000).toFixed(2)} s, ${first.os2syncRequests} requests to OS2sync (its emulator in the bench's process), exports_os2sync ${((first.timed.jobs?.exports_os2sync?.ms ?? NaN) / 1000).toFixed(1)} s; not part of the ratio below (load ${load()})`,
+      );
+    }
+    for (let i = 0; i < PAIRS; i++) {
+      const alone = await night('alone');
+      const whole = await night('whole');
+      pairs.push({
+        alone: alone.timed,
+        whole: whole.timed,
+        aloneRequests: alone.requests,
+        wholeRequests: whole.requests,
+        os2syncRequests: whole.os2syncRequests,
+      });
+    }
+  } finally {
+    await os2sync?.stop();
   }
   const ratios = pairs.map((p) => p.whole.wallMs / p.alone.wallMs);
   const r = median(ratios);
   const p = pairs[ratios.indexOf(r)]!;
   console.log(
-    `one-read/whole night vs snapshot alone (${SIZE}): ${r.toFixed(2)} (goal ≤ ${NIGHT_GOAL}; night ${(p.whole.wallMs / 1000).toFixed(2)} s, snapshot night ${(p.alone.wallMs / 1000).toFixed(2)} s; pairs ${ratios.map((x) => x.toFixed(2)).join(' ')}; load ${load()})`,
+    `one-read/whole night vs snapshot alone (${SIZE}, ${OS2SYNC_STUB ? 'OS2sync in stub mode' : `OS2sync with the night before's hash cache: ${p.os2syncRequests} requests`}): ${r.toFixed(2)} (goal ≤ ${NIGHT_GOAL}; night ${(p.whole.wallMs / 1000).toFixed(2)} s, snapshot night ${(p.alone.wallMs / 1000).toFixed(2)} s; pairs ${ratios.map((x) => x.toFixed(2)).join(' ')}; load ${load()})`,
   );
   const cpu = (t: Timed) => t.cpuS ?? NaN;
   const cpuRatios = pairs.map((x) => cpu(x.whole) / cpu(x.alone));
@@ -423,6 +462,6 @@ if (asChild) {
   reportToParent(async () => {
     if (kind === 'build') return buildChild(rest[0]!, rest[1]!);
     if (kind === 'replay') return replayChild(rest[0]!, rest[1]!);
-    return nightChild(rest[0]!, rest[1]!, rest[2]!, rest[3]!);
+    return nightChild(rest[0]!, rest[1]!, rest[2]!, rest[3]!, rest[4]!, rest[5]!);
   });
 }
