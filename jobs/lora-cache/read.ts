@@ -78,14 +78,6 @@ export function readSnapshotInfo(db: Database): SnapshotInfo {
   };
 }
 
-/**
- * Readers map the snapshot into memory instead of reading it page by page: on fixture L a job that reads every
- * table made ≈ 25,000 `pread` calls (4 KB each), ≈ 50-90 ms of system time per job on a VM where a system call
- * costs ≈ 4 µs. Safe because a snapshot is never changed in place: a new one is renamed over it, and a reader
- * keeps the old file. SQLite maps at most this much; the rest of a larger file is read as before.
- */
-export const SNAPSHOT_MMAP_BYTES = 1024 * 1024 * 1024;
-
 /** Opens the snapshot of a mode read-only. Throws a one-line Error naming the file and the job to run. */
 export function openSnapshot(opts: OpenSnapshotOptions): SnapshotReader {
   const mode = opts.mode ?? 'actual';
@@ -97,7 +89,6 @@ export function openSnapshot(opts: OpenSnapshotOptions): SnapshotReader {
   let db: Database;
   try {
     db = new DatabaseCtor(file, { readonly: true, fileMustExist: true });
-    db.pragma(`mmap_size = ${SNAPSHOT_MMAP_BYTES}`);
   } catch (err) {
     throw new Error(`snapshot ${file} cannot be opened (${(err as Error).message}); run ${job} again`);
   }
