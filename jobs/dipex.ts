@@ -17,8 +17,6 @@ export interface DipexJob {
   stage: 'pre' | 'import' | 'prepare' | 'export' | 'report';
   /** This runner's job doing the same work, when there is one. */
   counterpart?: string;
-  /** The counterpart is planned (issue 15) but not in this version yet. */
-  notYet?: true;
   /** What DIPEX ran, relative to its checkout: the example command of a command job. */
   command?: string;
   /** Retired in DIPEX itself (its job-runner.sh no longer runs it). */
@@ -357,9 +355,8 @@ export function dipexWarnings(settings: Settings, jobs: readonly JobDefinition[]
       );
       continue;
     }
-    const planned = entry.notYet ? ` (${entry.counterpart} is planned but not yet provided)` : '';
     out.push(
-      `${key} is on, but this runner does not provide DIPEX's ${entry.job}${planned}: it will not run. ` +
+      `${key} is on, but this runner does not provide DIPEX's ${entry.job}: it will not run. ` +
         `To keep running it, add a command job: ${commandJobExample(entry)}`,
     );
   }
@@ -414,11 +411,10 @@ export function resolveDipexName(name: string, jobs: readonly JobDefinition[]): 
       message: `${name} is a DIPEX job that DIPEX itself retired (${entry.retired}); this runner has no counterpart`,
     };
   }
-  const planned = entry.notYet ? ` (${entry.counterpart} is planned but not yet provided)` : '';
   return {
     kind: 'none',
     message:
-      `${name} is a DIPEX job this runner does not provide${planned}; to keep running it, add a command job: ` +
+      `${name} is a DIPEX job this runner does not provide; to keep running it, add a command job: ` +
       commandJobExample(entry),
   };
 }
