@@ -12,6 +12,7 @@ import { commandJobs } from '../../jobs/command.js';
 import { buildPlan } from '../../orchestrator/plan.js';
 import { nightDeadlineMs } from '../../orchestrator/night-modes.js';
 import { trustProblem } from '../../orchestrator/trust.js';
+import { writeLease } from '../orchestrator/lease-files.js';
 
 const night = (extra: Record<string, unknown> = {}) => ({
   'municipality.name': 'Andeby',
@@ -27,25 +28,23 @@ const night = (extra: Record<string, unknown> = {}) => ({
 
 const lockDir = (sb: Sandbox) => path.join(sb.stateDir, 'run.lock');
 
+/** The run lock as a detached night on another node left it. */
 function writeForeignLease(sb: Sandbox, runId: string, expiresAt: Date): void {
-  fs.mkdirSync(lockDir(sb), { recursive: true, mode: 0o700 });
   const now = new Date().toISOString();
-  fs.writeFileSync(
-    path.join(lockDir(sb), 'holder.json'),
-    JSON.stringify({
-      host: 'pod-on-another-node',
-      bootId: 'another-boot',
-      pid: 1,
-      pidStart: '1',
-      processStartedAt: now,
-      runId,
-      token: 'foreign',
-      acquiredAt: now,
-      heartbeatAt: now,
-      expiresAt: expiresAt.toISOString(),
-      detached: true,
-    }),
-  );
+  fs.mkdirSync(lockDir(sb), { recursive: true, mode: 0o700 });
+  writeLease(lockDir(sb), {
+    host: 'pod-on-another-node',
+    bootId: 'another-boot',
+    pid: 1,
+    pidStart: '1',
+    processStartedAt: now,
+    runId,
+    token: 'foreign',
+    acquiredAt: now,
+    heartbeatAt: now,
+    expiresAt: expiresAt.toISOString(),
+    detached: true,
+  });
 }
 
 describe('night begin / task / night end (spawned)', function () {
