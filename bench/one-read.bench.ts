@@ -7,7 +7,7 @@
  *   peak RSS of every job's process (goal ≤ 300 MB each). OS2sync sends to the OS2sync emulator (in this process)
  *   with the hash cache of the night before, as a production night does: a first night (cold cache, every object
  *   sent) runs once before the pairs and is printed on its own line. ONE_READ_BENCH_OS2SYNC=stub runs OS2sync in
- *   stub mode instead (every request logged, nothing sent: how stops before 25 measured it);
+ *   stub mode instead (every request logged, nothing sent: how this bench measured it before);
  * - scaling S → M → L → 2xL: snapshot build time and peak RSS per object.
  * Every figure is the median of PAIRS pairs run alternately, printed with the load average.
  * ONE_READ_BENCH_QUICK=1: fixture S, one pair, scaling S → M (a smoke test of the bench itself).
@@ -357,8 +357,9 @@ async function wholeNight(mo: { url: string; graphqlUrl: string; reset(): Promis
   try {
     if (os2sync) {
       const first = await night('whole');
+      const failed = Object.entries(first.timed.jobs ?? {}).filter(([, j]) => j.status !== 'succeeded');
       console.log(
-        `one-read/first night, OS2sync hash cache empty (${SIZE}): ${(first.timed.wallMs / 1000).toFixed(2)} s, ${first.os2syncRequests} requests to OS2sync (its emulator in the bench's process), exports_os2sync ${((first.timed.jobs?.exports_os2sync?.ms ?? NaN) / 1000).toFixed(1)} s; not part of the ratio below (load ${load()})`,
+        `one-read/first night, OS2sync hash cache empty (${SIZE}): ${(first.timed.wallMs / 1000).toFixed(2)} s, ${first.os2syncRequests} requests to OS2sync (its emulator in the bench's process), exports_os2sync ${((first.timed.jobs?.exports_os2sync?.ms ?? NaN) / 1000).toFixed(1)} s; not part of the ratio below (load ${load()})${failed.length ? ` (NOT ALL SUCCEEDED: ${failed.map(([n, j]) => `${n} ${j.status}`).join(', ')})` : ''}`,
       );
     }
     for (let i = 0; i < PAIRS; i++) {
