@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cli, pidAlive, sandbox, startCli, waitFor, type Sandbox } from './spawn-cli.js';
 import { openHistory } from '../../orchestrator/history.js';
-import { bootId, pidStartTicks } from '../../orchestrator/lease.js';
+import { pidStartTicks } from '../../orchestrator/lease.js';
+import { writeLease } from '../orchestrator/lease-files.js';
 
 /** A night whose first job starts a process-group child, writes its PID to a file and waits. */
 function longNight(sb: Sandbox) {
@@ -113,21 +114,18 @@ describe('job-runner run: signals, background children, the lease lock (spawned)
     const lock = path.join(sb.stateDir, 'run.lock');
     fs.mkdirSync(lock, { recursive: true, mode: 0o700 });
     const holder = (expiresAt: string) =>
-      fs.writeFileSync(
-        path.join(lock, 'holder.json'),
-        JSON.stringify({
-          host: 'pod-night-a1b2',
-          bootId: 'x',
-          pid: 1,
-          pidStart: '99',
-          processStartedAt: '2026-12-01T01:00:00.000Z',
-          runId: 'r-pod',
-          token: 't',
-          acquiredAt: '2026-12-01T01:00:00.000Z',
-          heartbeatAt: '2026-12-01T01:00:00.000Z',
-          expiresAt,
-        }),
-      );
+      writeLease(lock, {
+        host: 'pod-night-a1b2',
+        bootId: 'x',
+        pid: 1,
+        pidStart: '99',
+        processStartedAt: '2026-12-01T01:00:00.000Z',
+        runId: 'r-pod',
+        token: 't',
+        acquiredAt: '2026-12-01T01:00:00.000Z',
+        heartbeatAt: '2026-12-01T01:00:00.000Z',
+        expiresAt,
+      });
     holder(new Date(Date.now() + 600_000).toISOString());
     const refused = await cli(sb, ['run']);
     expect(refused.code).to.equal(3);
@@ -153,21 +151,16 @@ describe('job-runner run: signals, background children, the lease lock (spawned)
     h.close();
     const lock = path.join(sb.stateDir, 'run.lock');
     fs.mkdirSync(lock, { mode: 0o700 });
-    fs.writeFileSync(
-      path.join(lock, 'holder.json'),
-      JSON.stringify({
-        host: (await import('node:os')).hostname(),
-        bootId: bootId(),
-        pid: 1,
-        pidStart: String(Number(pidStartTicks(1)) + 5),
-        processStartedAt: at.toISOString(),
-        runId: 'evicted',
-        token: 't',
-        acquiredAt: at.toISOString(),
-        heartbeatAt: at.toISOString(),
-        expiresAt: new Date(Date.now() + 600_000).toISOString(),
-      }),
-    );
+    // this host and boot, PID 1 with another start time: a reused PID
+    writeLease(lock, {
+      pid: 1,
+      pidStart: String(Number(pidStartTicks(1)) + 5),
+      processStartedAt: at.toISOString(),
+      runId: 'evicted',
+      token: 't',
+      acquiredAt: at.toISOString(),
+      heartbeatAt: at.toISOString(),
+    });
     const status = await cli(sb, ['status']);
     expect(status.stdout).to.match(
       /^run evicted \([^)]*\): running \(but its runner is gone: run\.lock holds no live lease for it\)/m,
