@@ -13,6 +13,7 @@
  * ONE_READ_BENCH_QUICK=1: fixture S, one pair, scaling S → M (a smoke test of the bench itself).
  * ONE_READ_BENCH_ONLY=replay: only the build vs raw replay lines (no whole night, no scaling).
  * ONE_READ_BENCH_ONLY=night: only the whole night vs snapshot alone lines (no replay, no scaling).
+ * ONE_READ_BENCH_CONCURRENCY=N: both nights with runner.concurrency N instead of its default (e.g. 2 on 2 cores).
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -172,6 +173,9 @@ async function nightChild(
       'os2sync.hash_cache': hashCache,
       'os2sync.top_unit_uuid': topUnit,
       'reports.upload_to_mo': false,
+      ...(process.env.ONE_READ_BENCH_CONCURRENCY
+        ? { 'runner.concurrency': Number(process.env.ONE_READ_BENCH_CONCURRENCY) }
+        : {}),
       ...Object.fromEntries(toggles.map((t) => [t, true])),
     },
     'bench',
