@@ -49,9 +49,14 @@ export interface SyncOptions {
   hierarchy?: () => Promise<FkHierarchy>;
   signal?: AbortSignal;
   progress?: (done: number, total: number, what: string) => void;
-  /** Called after every `checkpointEvery` successful sends (persists the cache, so a killed run loses little). */
+  /**
+   * Called after `checkpointEvery` (default 1000) successful sends once `checkpointMinMs` (default 5 s) have passed
+   * since the last call: persists the cache, so a killed run sends again only what it sent since. The time floor
+   * keeps a fast OS2sync from saving the whole, growing cache every second (quadratic in the objects sent).
+   */
   checkpoint?: () => void;
   checkpointEvery?: number;
+  checkpointMinMs?: number;
 }
 
 /** One object that was not sent (or not confirmed) this run. */
@@ -88,12 +93,14 @@ export async function syncPayloads(built: BuiltPayloads, opts: SyncOptions): Pro
   const out: SyncOutcome = { counters, failures: [], stopped: null, autowashError: null, planned: [] };
   const deletedThisRun = new Set<string>();
   let sinceCheckpoint = 0;
+  let lastCheckpoint = performance.now();
   const recorded = (): void => {
     sinceCheckpoint += 1;
-    if (opts.checkpoint && sinceCheckpoint >= (opts.checkpointEvery ?? 1000)) {
-      sinceCheckpoint = 0;
-      opts.checkpoint();
-    }
+    if (!opts.checkpoint || sinceCheckpoint < (opts.checkpointEvery ?? 1000)) return;
+    if (performance.now() - lastCheckpoint < (opts.checkpointMinMs ?? 5000)) return;
+    sinceCheckpoint = 0;
+    opts.checkpoint();
+    lastCheckpoint = performance.now();
   };
   const bump = (kind: Kind, what: 'upserted' | 'deleted' | 'unchanged' | 'failed'): void => {
     counters[`${counterPrefix(kind)}_${what}`] += 1;

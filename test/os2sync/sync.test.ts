@@ -40,10 +40,30 @@ describe('os2sync sending', () => {
       verbose: false,
       checkpoint: () => checkpoints++,
       checkpointEvery: 5,
+      checkpointMinMs: 0,
     });
     expect(out.counters.users_upserted).to.equal(12);
     expect(checkpoints).to.equal(2);
     expect(cache.size).to.equal(13);
+  });
+
+  it('checkpoints no more often than checkpointMinMs, however fast OS2sync answers', async () => {
+    const persons = Array.from({ length: 12 }, (_, i) =>
+      person(i + 1, { engagements: [engagement(i + 1, TOP, 'X')] }),
+    );
+    const built = buildPayloads(model([unit(TOP, null)], persons), config(), new Map());
+    let checkpoints = 0;
+    const out = await syncPayloads(built, {
+      cache: new HashCache('/nonexistent', new Map()),
+      client: client(),
+      logger,
+      verbose: false,
+      checkpoint: () => checkpoints++,
+      checkpointEvery: 5,
+      checkpointMinMs: 60_000,
+    });
+    expect(out.counters.users_upserted).to.equal(12);
+    expect(checkpoints).to.equal(0);
   });
 
   it('removes units exported earlier bottom-up by the parents recorded in the cache, never the top', async () => {
