@@ -26,7 +26,8 @@ describe('os2sync sending', () => {
       retry: { maxAttempts: 1, baseDelayMs: 1, maxTimeMs: 10 },
     });
 
-  it('persists the cache every N successful sends', async () => {
+  /** Twelve new persons sent to a fast OS2sync, checkpointing every 5 sends but not sooner than `minMs`. */
+  async function sendTwelve(minMs: number) {
     const persons = Array.from({ length: 12 }, (_, i) =>
       person(i + 1, { engagements: [engagement(i + 1, TOP, 'X')] }),
     );
@@ -40,28 +41,20 @@ describe('os2sync sending', () => {
       verbose: false,
       checkpoint: () => checkpoints++,
       checkpointEvery: 5,
-      checkpointMinMs: 0,
+      checkpointMinMs: minMs,
     });
+    return { out, cache, checkpoints };
+  }
+
+  it('persists the cache every N successful sends', async () => {
+    const { out, cache, checkpoints } = await sendTwelve(0);
     expect(out.counters.users_upserted).to.equal(12);
     expect(checkpoints).to.equal(2);
     expect(cache.size).to.equal(13);
   });
 
   it('checkpoints no more often than checkpointMinMs, however fast OS2sync answers', async () => {
-    const persons = Array.from({ length: 12 }, (_, i) =>
-      person(i + 1, { engagements: [engagement(i + 1, TOP, 'X')] }),
-    );
-    const built = buildPayloads(model([unit(TOP, null)], persons), config(), new Map());
-    let checkpoints = 0;
-    const out = await syncPayloads(built, {
-      cache: new HashCache('/nonexistent', new Map()),
-      client: client(),
-      logger,
-      verbose: false,
-      checkpoint: () => checkpoints++,
-      checkpointEvery: 5,
-      checkpointMinMs: 60_000,
-    });
+    const { out, checkpoints } = await sendTwelve(60_000);
     expect(out.counters.users_upserted).to.equal(12);
     expect(checkpoints).to.equal(0);
   });
