@@ -13,7 +13,7 @@ import {
   createHttpClient,
   isRetryablePushStatus,
   oneLine,
-  requestWithDeadline,
+  requestBytes,
   retryAfterMs,
   scrub,
   withRetry,
@@ -125,17 +125,15 @@ export function createOs2syncClient(opts: Os2syncClientOptions): Os2syncClient {
           sent += 1;
           let res;
           try {
-            res = await requestWithDeadline<string>(
+            res = await requestBytes(
               http,
+              method,
+              url,
+              body === undefined ? undefined : JSON.stringify(body),
               {
-                method,
-                url,
-                headers: {
-                  ...headers,
-                  ...extraHeaders,
-                  ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-                },
-                data: body === undefined ? undefined : JSON.stringify(body),
+                ...headers,
+                ...extraHeaders,
+                ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
               },
               opts.timeoutMs,
               opts.signal,
@@ -145,7 +143,7 @@ export function createOs2syncClient(opts: Os2syncClientOptions): Os2syncClient {
             if (err instanceof RequestTimeoutError) throw new RetryableError(err, true);
             throw err;
           }
-          const text = typeof res.data === 'string' ? res.data : '';
+          const text = res.data.toString('utf8');
           if (isRetryablePushStatus(res.status)) {
             const err = new HttpStatusError(res.status, text);
             throw new RetryableError(err, true, retryAfterMs(res.headers['retry-after']));

@@ -1,19 +1,14 @@
 /** TLS verification, Retry-After and Keycloak retries of the MO client. */
-import fs from 'node:fs';
-import https from 'node:https';
-import path from 'node:path';
 import zlib from 'node:zlib';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { Settings } from '../../orchestrator/settings-store.js';
 import { createMoClient } from '../../jobs/clients/mo.js';
 import { retryAfterMs } from '../../jobs/clients/http.js';
 import type { GqlDocument } from '../../jobs/clients/gql.js';
-import { sendJson, startTinyServer, type TinyServer } from './tiny-server.js';
+import { sendJson, startSelfSignedServer, startTinyServer, type TinyServer } from './tiny-server.js';
 
 const Ping: GqlDocument = { area: 'test', name: 'Ping', source: 'query Ping { version { mo_version } }' };
 const FAST = { 'mora.retry.max_attempts': 3, 'mora.retry.base_delay': '5ms', 'mora.retry.max_delay': '2s' };
-const tlsDir = path.resolve('test/clients/tls');
 
 describe('MO client: TLS, Retry-After, Keycloak retries', () => {
   let server: TinyServer | undefined;
@@ -23,23 +18,15 @@ describe('MO client: TLS, Retry-After, Keycloak retries', () => {
   });
 
   describe('TLS', () => {
-    let tls: https.Server;
+    let tls: Awaited<ReturnType<typeof startSelfSignedServer>>;
     let url: string;
     before(async () => {
-      tls = https.createServer(
-        {
-          cert: fs.readFileSync(path.join(tlsDir, 'self-signed-127.0.0.1.cert.pem')),
-          key: fs.readFileSync(path.join(tlsDir, 'self-signed-127.0.0.1.TEST-ONLY.key.pem')),
-        },
-        (_req, res) => sendJson(res, 200, { data: { version: { mo_version: '29.0.0' } } }),
+      tls = await startSelfSignedServer((_req, res) =>
+        sendJson(res, 200, { data: { version: { mo_version: '29.0.0' } } }),
       );
-      await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
-      url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}`;
+      url = tls.url;
     });
-    after(() => {
-      tls.closeAllConnections();
-      tls.close();
-    });
+    after(() => tls.close());
 
     it('refuses a certificate it cannot verify, without retrying', async () => {
       const c = createMoClient({ settings: new Settings({ 'mora.base': url, ...FAST }, 't'), env: {} });

@@ -1,6 +1,10 @@
 /** A throwaway HTTP server on 127.0.0.1 for client tests: records requests, answers with a handler. */
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface RecordedRequest {
   method: string;
@@ -66,4 +70,27 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+const tlsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'tls');
+
+/** An HTTPS server on 127.0.0.1 with the self-signed test certificate (tls/README.md): clients must refuse it. */
+export async function startSelfSignedServer(
+  handler: http.RequestListener,
+): Promise<{ url: string; close(): void }> {
+  const server = https.createServer(
+    {
+      cert: fs.readFileSync(path.join(tlsDir, 'self-signed-127.0.0.1.cert.pem')),
+      key: fs.readFileSync(path.join(tlsDir, 'self-signed-127.0.0.1.TEST-ONLY.key.pem')),
+    },
+    handler,
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
 }
