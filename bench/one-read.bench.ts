@@ -363,7 +363,7 @@ async function wholeNight(mo: { url: string; graphqlUrl: string; reset(): Promis
       const first = await night('whole');
       const failed = Object.entries(first.timed.jobs ?? {}).filter(([, j]) => j.status !== 'succeeded');
       console.log(
-        `one-read/first night, OS2sync hash cache empty (${SIZE}): ${(first.timed.wallMs / 1000).toFixed(2)} s, ${first.os2syncRequests} requests to OS2sync (its emulator in the bench's process), exports_os2sync ${((first.timed.jobs?.exports_os2sync?.ms ?? NaN) / 1000).toFixed(1)} s; not part of the ratio below (load ${load()})${failed.length ? ` (NOT ALL SUCCEEDED: ${failed.map(([n, j]) => `${n} ${j.status}`).join(', ')})` : ''}`,
+        `one-read/first night, OS2sync hash cache empty (${SIZE}): ${(first.timed.wallMs / 1000).toFixed(2)} s, ${first.os2syncRequests} requests to OS2sync (its emulator in the bench's process), exports_os2sync ${((first.timed.jobs?.exports_os2sync?.ms ?? NaN) / 1000).toFixed(1)} s, CPU ${((first.timed.jobs?.exports_os2sync?.cpuMs ?? NaN) / 1000).toFixed(1)} s, peak RSS ${first.timed.jobs?.exports_os2sync?.rssMb ?? '?'} MB; not part of the ratio below (load ${load()})${failed.length ? ` (NOT ALL SUCCEEDED: ${failed.map(([n, j]) => `${n} ${j.status}`).join(', ')})` : ''}`,
       );
     }
     for (let i = 0; i < PAIRS; i++) {
