@@ -152,7 +152,7 @@ function startTimedCancel(timeoutMs: number, outer: AbortSignal | undefined, can
   };
 }
 
-/** An answer read whole as bytes (postBytes). */
+/** An answer read whole as bytes (requestBytes). */
 export interface BytesResponse {
   status: number;
   statusText?: string;
@@ -161,30 +161,16 @@ export interface BytesResponse {
 }
 
 /**
- * POSTs `body` and reads the answer whole as one Buffer (requestBytes). For MO's GraphQL pages axios cost about
- * 0.9 ms more CPU per request (measured on 200 answers of 0.7 MB), a tenth of the snapshot build's CPU.
- */
-export function postBytes(
-  client: AxiosInstance,
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<BytesResponse> {
-  return requestBytes(client, 'POST', url, body, headers, timeoutMs, signal);
-}
-
-/**
  * Sends one request (`body` undefined: none) and reads the answer whole as one Buffer, with requestWithDeadline's
- * deadline, abort and errors, on `client`'s keep-alive agents. node:http itself, for clients that send many small
- * requests: against OS2sync's emulator axios took ≈ 0.36 ms of CPU per request against node:http's 0.12 ms, and
- * on answers without a Content-Length (chunked, as OS2sync's) it left ≈ 8 KB per request for the old generation:
- * a first night's OS2sync job on fixture L (35,818 requests) peaked at 521 MB.
+ * deadline, abort and errors, on `client`'s keep-alive agents. node:http itself, for the clients that send many
+ * requests. For MO's GraphQL pages axios cost about 0.9 ms more CPU per request (measured on 200 answers of 0.7 MB),
+ * a tenth of the snapshot build's CPU. For OS2sync (`npm run bench` os2sync-client) it cost ≈ 0.40 ms of CPU per
+ * request against 0.20 ms, and on chunked answers it left ≈ 10 KB per request for V8's old generation: a first
+ * night's OS2sync job on fixture L (35,818 requests) peaked at 512–523 MB.
  */
 export function requestBytes(
   client: AxiosInstance,
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  method: 'GET' | 'POST' | 'DELETE',
   url: string,
   body: string | undefined,
   headers: Record<string, string>,

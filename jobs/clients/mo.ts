@@ -12,7 +12,7 @@ import {
   createHttpClient,
   isRetryableStatus,
   oneLine,
-  postBytes,
+  requestBytes,
   requestWithDeadline,
   retryAfterMs,
   scrub,
@@ -136,7 +136,7 @@ export function createMoClient(opts: MoClientOptions): MoClient {
       // JSON documents (every query) through node:http, read as bytes; the file upload's form through axios
       res =
         typeof data === 'string'
-          ? await postBytes(http, endpoint, data, allHeaders, timeoutMs, signal)
+          ? await requestBytes(http, 'POST', endpoint, data, allHeaders, timeoutMs, signal)
           : await requestWithDeadline(
               http,
               { method: 'POST', url: endpoint, data, headers: allHeaders },
