@@ -76,13 +76,7 @@ async function runLocked(
   let built: BuiltPayloads;
   let moRequests: number;
   try {
-    const read = await readModel(ctx, cfg, today);
-    moRequests = read.moRequests;
-    log.info(
-      `read ${read.model.units.size} units and ${read.model.persons.length} persons from ${read.source}`,
-    );
-    if (read.model.persons.length === 0) throw new MoDataError('MO returned no persons');
-    built = buildPayloads(read.model, cfg, templates);
+    ({ built, moRequests } = await readAndBuild(ctx, cfg, templates, today));
   } catch (err) {
     if (err instanceof JobSettingsError) throw err;
     const why =
@@ -139,6 +133,26 @@ async function runLocked(
   const message = `${summary(outcome)}${problems.length ? `; ${problems.join('; ')}` : ''}`;
   if (problems.length > 0) return { counters, warnings, message, failed: true };
   return { counters, warnings, message };
+}
+
+/**
+ * Reads the model and builds every payload. Its own function so that the model is garbage once the payloads
+ * exist: a suspended async function keeps every value its frame ever held, so with the read inline in
+ * runLocked the whole model (≈ 65 MB live on L) stayed reachable through all of the sending. On a first night
+ * that made the heap grow to 470 MB; without it the job sends with ≈ 22 MB live.
+ */
+async function readAndBuild(
+  ctx: JobContext,
+  cfg: ReturnType<typeof checkedConfig>['cfg'],
+  templates: ReturnType<typeof checkedConfig>['templates'],
+  today: string,
+): Promise<{ built: BuiltPayloads; moRequests: number }> {
+  const read = await readModel(ctx, cfg, today);
+  ctx.logger.info(
+    `read ${read.model.units.size} units and ${read.model.persons.length} persons from ${read.source}`,
+  );
+  if (read.model.persons.length === 0) throw new MoDataError('MO returned no persons');
+  return { built: buildPayloads(read.model, cfg, templates), moRequests: read.moRequests };
 }
 
 /** `3 object(s) failed: user <uuid> (HTTP 500), …`: a bounded list for the status line. */
