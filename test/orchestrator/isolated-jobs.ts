@@ -28,6 +28,7 @@ export async function echo(ctx: JobContext): Promise<JobResult> {
       setting: ctx.settings.get('fake.value'),
       env: ctx.env.FAKE_ENV,
       prerequisitesRanThisRun: ctx.prerequisitesRanThisRun,
+      execArgv: process.execArgv,
     }),
   );
   return { counters: { seen: 3 }, outputs: [file], message: 'echoed' };

@@ -109,6 +109,12 @@ describe('isolated built-in jobs', function () {
       prerequisitesRanThisRun: true,
     });
     expect(seen.paths).to.deep.equal(ctx.paths);
+    // the GC as measured (docs/architecture.md, "GC") and the heap limit of runner.job_memory_mb
+    expect(seen.execArgv).to.include.members([
+      '--single-threaded-gc',
+      '--heap-growing-percent=100',
+      '--max-old-space-size=2048',
+    ]);
     const lines = ctx.logLines as { level: string; message: string; [k: string]: unknown }[];
     expect(lines.find((l) => l.message.startsWith('hello'))).to.include({
       level: 'info',
