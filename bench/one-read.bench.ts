@@ -4,10 +4,12 @@
  *   bodies discarded): goal ≤ 1.10 on L, with the emulator pinned to its own core (taskset) and without;
  * - the whole night (snapshot, CPR map, OS2sync, the three reports, the SQLite SQL export, the sanity check) vs a
  *   night of the snapshot alone: goal ≤ 1.6; MO requests of the whole night per job: goal = the snapshot's; the
- *   peak RSS of every job's process (goal ≤ 300 MB each). OS2sync sends to the OS2sync emulator (in this process)
- *   with the hash cache of the night before, as a production night does: a first night (cold cache, every object
- *   sent) runs once before the pairs and is printed on its own line. ONE_READ_BENCH_OS2SYNC=stub runs OS2sync in
- *   stub mode instead (every request logged, nothing sent: how this bench measured it before);
+ *   peak RSS of every job's process (goal ≤ 300 MB each); and the CPU the jobs after the snapshot used against
+ *   the room the goal leaves them (cores × 0.6 × the snapshot night: above 1.0 the goal cannot be met). OS2sync
+ *   sends to the OS2sync emulator (in this process) with the hash cache of the night before, as a production
+ *   night does: a first night (cold cache, every object sent) runs once before the pairs and is printed on its
+ *   own line. ONE_READ_BENCH_OS2SYNC=stub runs OS2sync in stub mode instead (every request logged, nothing sent:
+ *   how this bench measured it before);
  * - scaling S → M → L → 2xL: snapshot build time and peak RSS per object.
  * Every figure is the median of PAIRS pairs run alternately, printed with the load average.
  * ONE_READ_BENCH_QUICK=1: fixture S, one pair, scaling S → M (a smoke test of the bench itself).
@@ -392,6 +394,21 @@ async function wholeNight(mo: { url: string; graphqlUrl: string; reset(): Promis
   const cp = pairs[cpuRatios.indexOf(cr)]!;
   console.log(
     `one-read/whole night vs snapshot alone, CPU of the runner and every job's process (${SIZE}): ${cr.toFixed(2)} (night ${cpu(cp.whole).toFixed(1)} s, snapshot night ${cpu(cp.alone).toFixed(1)} s of CPU; pairs ${cpuRatios.map((x) => x.toFixed(2)).join(' ')}; load ${load()})`,
+  );
+  // The goal leaves the jobs after the snapshot (NIGHT_GOAL - 1) x the snapshot night on every core, and no more
+  // even if they were packed perfectly: this line shows whether their CPU fits that at all on this machine.
+  const budget = (t: { alone: Timed; whole: Timed }) => {
+    const after = Object.entries(t.whole.jobs ?? {})
+      .filter(([n]) => n !== 'exports_cache_loracache')
+      .reduce((sum, [, j]) => sum + (j.cpuMs ?? NaN), 0);
+    const cores = os.availableParallelism();
+    return { after, cores, room: cores * (NIGHT_GOAL - 1) * t.alone.wallMs };
+  };
+  const budgetRatios = pairs.map((x) => budget(x).after / budget(x).room);
+  const br = median(budgetRatios);
+  const bp = budget(pairs[budgetRatios.indexOf(br)]!);
+  console.log(
+    `one-read/whole night, CPU of the jobs after the snapshot vs the room the goal leaves them (${SIZE}, ${bp.cores} cores): ${br.toFixed(2)} (goal ≤ 1.0 to be reachable at all; ${(bp.after / 1000).toFixed(1)} s vs ${bp.cores} × ${(NIGHT_GOAL - 1).toFixed(1)} × the snapshot night = ${(bp.room / 1000).toFixed(1)} s; pairs ${budgetRatios.map((x) => x.toFixed(2)).join(' ')})`,
   );
   const failed = Object.entries(p.whole.jobs ?? {}).filter(([, j]) => j.status !== 'succeeded');
   console.log(
