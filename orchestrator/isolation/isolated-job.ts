@@ -71,6 +71,9 @@ export function jobProcessCommand(
   return { entry: compiledTwin(entry), module: compiledTwin(impl.module), execArgv: [] };
 }
 
+/** The old generation grows to at most twice what survived the last full GC (see JOB_PROCESS_V8_FLAGS). */
+export const HEAP_GROWTH_CAP = '--heap-growing-percent=100';
+
 /**
  * V8 flags of every job's process.
  * - Single-threaded GC: a night runs more job processes than cores, so V8's parallel GC helper threads only
@@ -81,7 +84,7 @@ export function jobProcessCommand(
  *   peak at 290 MB one night and 470 MB the next (exports_os2sync's first night on L, 3 of 13 runs). With the
  *   factor fixed at 2 it peaked at 247-255 MB in 13 of 13, with the same CPU time.
  */
-export const JOB_PROCESS_V8_FLAGS: readonly string[] = ['--single-threaded-gc', '--heap-growing-percent=100'];
+export const JOB_PROCESS_V8_FLAGS: readonly string[] = ['--single-threaded-gc', HEAP_GROWTH_CAP];
 
 const OOM = /heap out of memory|Reached heap limit|Allocation failed/i;
 
