@@ -22,6 +22,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { SNAPSHOT_JOB } from '../jobs/lora-cache/paths.js';
 import { childArgs, reportToParent, runBenchChild } from './child-process.js';
 
 const CHILD_FLAG = '--one-read-bench-child';
@@ -302,7 +303,7 @@ interface LogEntry {
 }
 
 function jobOf(op: string | null): string {
-  if (op?.startsWith('LoraCache')) return 'exports_cache_loracache';
+  if (op?.startsWith('LoraCache')) return SNAPSHOT_JOB.actual;
   if (op?.startsWith('CprUuid')) return 'exports_cpr_uuid';
   if (op?.startsWith('Os2sync')) return 'exports_os2sync';
   return op ?? 'other';
@@ -399,14 +400,15 @@ async function wholeNight(mo: { url: string; graphqlUrl: string; reset(): Promis
   // even if they were packed perfectly: this line shows whether their CPU fits that at all on this machine.
   const budget = (t: { alone: Timed; whole: Timed }) => {
     const after = Object.entries(t.whole.jobs ?? {})
-      .filter(([n]) => n !== 'exports_cache_loracache')
+      .filter(([n]) => n !== SNAPSHOT_JOB.actual)
       .reduce((sum, [, j]) => sum + (j.cpuMs ?? NaN), 0);
     const cores = os.availableParallelism();
     return { after, cores, room: cores * (NIGHT_GOAL - 1) * t.alone.wallMs };
   };
-  const budgetRatios = pairs.map((x) => budget(x).after / budget(x).room);
+  const budgets = pairs.map(budget);
+  const budgetRatios = budgets.map((b) => b.after / b.room);
   const br = median(budgetRatios);
-  const bp = budget(pairs[budgetRatios.indexOf(br)]!);
+  const bp = budgets[budgetRatios.indexOf(br)]!;
   console.log(
     `one-read/whole night, CPU of the jobs after the snapshot vs the room the goal leaves them (${SIZE}, ${bp.cores} cores): ${br.toFixed(2)} (goal ≤ 1.0 to be reachable at all; ${(bp.after / 1000).toFixed(1)} s vs ${bp.cores} × ${(NIGHT_GOAL - 1).toFixed(1)} × the snapshot night = ${(bp.room / 1000).toFixed(1)} s; pairs ${budgetRatios.map((x) => x.toFixed(2)).join(' ')})`,
   );
