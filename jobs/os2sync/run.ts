@@ -14,6 +14,8 @@ import { loadHashCache } from './hash-cache.js';
 import { waitCacheLock } from './cache-lock.js';
 import { readModel } from './read-model.js';
 import { checkedConfig } from './checked-config.js';
+import type { Os2syncConfig } from './config.js';
+import type { CompiledTemplate } from './templates.js';
 import { syncPayloads, type ObjectFailure, type SyncOutcome } from './sync.js';
 import { MoDataError } from './scope.js';
 import { TemplateFailure } from './user-payload.js';
@@ -45,8 +47,8 @@ export async function run(ctx: JobContext): Promise<JobResult> {
 
 async function runLocked(
   ctx: JobContext,
-  cfg: ReturnType<typeof checkedConfig>['cfg'],
-  templates: ReturnType<typeof checkedConfig>['templates'],
+  cfg: Os2syncConfig,
+  templates: Map<string, CompiledTemplate>,
   sending: boolean,
   stub: boolean,
 ): Promise<JobResult> {
@@ -143,8 +145,8 @@ async function runLocked(
  */
 async function readAndBuild(
   ctx: JobContext,
-  cfg: ReturnType<typeof checkedConfig>['cfg'],
-  templates: ReturnType<typeof checkedConfig>['templates'],
+  cfg: Os2syncConfig,
+  templates: Map<string, CompiledTemplate>,
   today: string,
 ): Promise<{ built: BuiltPayloads; moRequests: number }> {
   const read = await readModel(ctx, cfg, today);
